@@ -1,0 +1,89 @@
+"""Scripted scenarios: deterministic durations, hand-placed emails, exact event traces.
+
+A scripted scenario has no generated arrivals (per_day 0); the test sends emails and replies
+itself. Durations are constants and probabilities are 0 or 1, so the trace is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+
+from sim.model import Replication
+from sim.scenario import Scenario
+
+Row = tuple[float, str, int | None, str | None]
+
+GROUP: dict[str, Any] = {
+    "name": "a",
+    "count": 1,
+    "capacity": 1,
+    "skills": ["email"],
+    "reservation": {"response_time": "10s", "reject_probability": 0},
+    "handling": {
+        "compose": "5m",
+        "resolve_probability": 1,
+        "leave_probability": 1,
+        "hold_for_reply": "1h",
+        "wrapup": "1m",
+    },
+}
+
+BASE: dict[str, Any] = {
+    "name": "scripted",
+    "start": "2026-01-05T00:00",  # a Monday
+    "horizon": "7d",
+    "flex": {"reservation_timeout": "2m", "timeout_recovery": "5m", "task_ttl": "1d"},
+    "arrivals": {"per_day": 0, "skills": {"email": 1.0}},
+    "customers": {"reply_probability": {"awaiting": 0, "resolved": 0}, "reply_delay": "1h"},
+    "agents": [GROUP],
+}
+
+
+def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def group(**changes: Any) -> dict[str, Any]:
+    """An agent group: the scripted defaults with `changes` merged in."""
+    return merge(GROUP, changes)
+
+
+def scenario(**changes: Any) -> Scenario:
+    return Scenario.model_validate(merge(BASE, changes))
+
+
+def replication(**changes: Any) -> Replication:
+    return Replication(scenario(**changes), remember=True)
+
+
+def trace(rep: Replication, *events: str, until: float | None = None) -> list[Row]:
+    """Run and return (time, event, task, agent) rows, optionally only the given events."""
+    frame = rep.run(until).to_frame()
+    return rows(frame, *events)
+
+
+def rows(frame: pd.DataFrame, *events: str) -> list[Row]:
+    if events:
+        frame = frame[frame["event"].isin(events)]
+    out: list[Row] = []
+    for time, event, task, agent in zip(
+        frame["time"], frame["event"], frame["task"], frame["agent"], strict=True
+    ):
+        out.append((
+            float(time), str(event), None if pd.isna(task) else int(task),
+            None if pd.isna(agent) else str(agent),
+        ))
+    return out
+
+
+def details(rep_frame: pd.DataFrame, event: str) -> list[str]:
+    return [str(d) for d in rep_frame.loc[rep_frame["event"] == event, "detail"]]
