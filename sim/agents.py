@@ -20,7 +20,6 @@ from sim.lifecycle import (
     Activity,
     ActivityCause,
     Event,
-    TaskStatus,
     WrapReason,
     may_leave,
     may_pause,
@@ -180,13 +179,13 @@ class Agent:
     def _pause(self, task: Task, research: float) -> None:
         self.recorder.task(task, Event.TASK_PAUSED, "research")
         task.pause_expiry = self.clock.after(self.flex.pause.expiry, self._pause_expired, task)
-        self.clock.after(research, self._research_done, task)
+        task.research = self.clock.after(research, self._research_done, task)
 
     def _research_done(self, task: Task) -> None:
-        if task.status is TaskStatus.PAUSED and task.agent is self:
-            self.resumes.append(task)
-            self._try_resume()
-            self.refresh()
+        task.research = None
+        self.resumes.append(task)
+        self._try_resume()
+        self.refresh()
 
     def _try_resume(self) -> None:
         while self.resumes and self.activity is not Activity.OFFLINE and (
@@ -200,7 +199,10 @@ class Agent:
             self._queue(Work.COMPOSE, task)
 
     def _pause_expired(self, task: Task) -> None:
-        if task in self.resumes:
+        if task.research is not None:
+            task.research.cancel()
+            task.research = None
+        elif task in self.resumes:
             self.resumes.remove(task)
         task.pause_expiry = None
         self.recorder.task(task, Event.TASK_PAUSE_EXPIRED)

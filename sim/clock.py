@@ -17,7 +17,7 @@ class Timer:
 
     __slots__ = ("args", "cancelled", "fn")
 
-    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+    def __init__(self, fn: Callable[..., object], args: tuple[Any, ...]) -> None:
         self.fn = fn
         self.args = args
         self.cancelled = False
@@ -40,10 +40,10 @@ class Clock:
     def now(self) -> float:
         return float(self.env.now)
 
-    def after(self, delay: float, fn: Callable[..., None], *args: Any) -> Timer:
+    def after(self, delay: float, fn: Callable[..., object], *args: Any) -> Timer:
         timer = Timer(fn, args)
         self.env.timeout(delay).callbacks.append(timer)
         return timer
 
-    def at(self, moment: float, fn: Callable[..., None], *args: Any) -> Timer:
+    def at(self, moment: float, fn: Callable[..., object], *args: Any) -> Timer:
         return self.after(max(0.0, moment - self.env.now), fn, *args)

@@ -40,6 +40,7 @@ class Task:
     preferred: Agent | None = None  # R12 with reactivation_routing: previous-agent
     ttl: Timer | None = None  # R6
     pause_expiry: Timer | None = None  # R10
+    research: Timer | None = None  # A3: research done while paused
     hold: Timer | None = None  # A3: waiting for the customer's reply
     replies_sent: int = 0  # in this task, by its agents (R11)
     wrap_reason: WrapReason | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sim.lifecycle import Event
@@ -62,16 +63,17 @@ class EventLog:
             {
                 "replication": np.full(n, self.replication, dtype=np.int32),
                 "time": np.frombuffer(self._time, dtype=np.float64).copy(),
-                "event": pd.Categorical.from_codes(_codes(self._event), EVENT_NAMES),
+                "event": pd.Categorical.from_codes(_codes(self._event), pd.Index(EVENT_NAMES)),
                 "task": _ids(self._task),
                 "conversation": _ids(self._conversation),
-                "agent": pd.Categorical.from_codes(_codes(self._agent), self.agent_names),
-                "detail": pd.Categorical.from_codes(_codes(self._detail), details),
+                "agent": pd.Categorical.from_codes(
+                    _codes(self._agent), pd.Index(self.agent_names, dtype=str)),
+                "detail": pd.Categorical.from_codes(_codes(self._detail), pd.Index(details)),
             }
         )
 
 
-def _codes(column: array) -> np.ndarray:  # type: ignore[type-arg]
+def _codes(column: array) -> npt.NDArray[np.int32]:  # type: ignore[type-arg]
     return np.asarray(column, dtype=np.int32)
 
 

@@ -142,6 +142,22 @@ def test_r10_expired_pause_goes_back_to_the_queue_for_any_agent() -> None:
     ]
 
 
+def test_r10_research_of_an_expired_pause_does_not_resume_a_later_pause() -> None:
+    research_2d = {"handling": {"research": {"probability": 1, "duration": "2d"}}}
+    rep = replication(agents=[group(**research_2d)], flex=PAUSE)
+    rep.send_new(0, "email")
+    # The first research would end at 2 d + 10, inside the second pause (from 1 d + 20): it
+    # belongs to the expired pause and must not resume the task.
+    assert trace(rep, "task.paused", "task.resumed", "task.pause-expired",
+                 until=2 * DAY + 40) == [
+        (10.0, "task.paused", 1, "a-1"),
+        (DAY + 10, "task.pause-expired", 1, "a-1"),
+        (DAY + 20, "task.paused", 1, "a-1"),
+        (2 * DAY + 20, "task.pause-expired", 1, "a-1"),
+        (2 * DAY + 30, "task.paused", 1, "a-1"),
+    ]
+
+
 def test_r06_r10_pause_expiry_restarts_the_ttl_clock_and_runs_off_shift() -> None:
     monday = {"days": ["mon"], "start": "08:00", "end": "17:00"}
     research_2d = {"handling": {"research": {"probability": 1, "duration": "2d"}}}
