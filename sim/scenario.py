@@ -78,13 +78,14 @@ def seconds_of_day(clock: str) -> float:
 def _clock_time(value: object) -> str:
     if not isinstance(value, str) or not _CLOCK.match(value):
         raise PydanticCustomError(
-            "clock_time", "expected a time of day as quoted \"HH:MM\", got {value!r}",
-            {"value": value},
+            "clock_time", "expected a time of day as quoted \"HH:MM\", got {value}",
+            {"value": repr(value)},
         )
     hours, minutes = int(value[:2]), int(value[3:])
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
         raise PydanticCustomError(
-            "clock_time", "{value!r} is not a time of day (00:00 to 24:00)", {"value": value}
+            "clock_time", "{value} is not a time of day (00:00 to 24:00)",
+            {"value": repr(value)},
         )
     return value
 
@@ -175,7 +176,7 @@ class Flex(Model):
     reservation_timeout: Annotated[
         Duration, _bounded(1 * SECOND, 24 * HOUR, "reservation timeout")
     ] = 2 * MINUTE
-    timeout_activity: Name = "Offline"
+    timeout_activity: Name = "Unavailable"
     timeout_recovery: Duration = 5 * MINUTE
     task_ttl: Annotated[Duration, _bounded(1 * SECOND, 14 * DAY, "task TTL")] = 24 * HOUR
     pause: Pause = Pause()
@@ -184,10 +185,13 @@ class Flex(Model):
 
     @field_validator("timeout_activity")
     @classmethod
-    def _unavailable(cls, name: str) -> str:
-        if name.lower() == "available":
+    def _distinct(cls, name: str) -> str:
+        # The log must tell a missed reservation from the end of a shift (docs/model.md).
+        if name.lower() in ("available", "offline"):
             raise PydanticCustomError(
-                "timeout_activity", "the timeout activity must be an unavailable activity"
+                "timeout_activity",
+                "the timeout activity must be an unavailable activity other than Offline "
+                "(Offline is the off-shift activity), e.g. Unavailable",
             )
         return name
 
@@ -198,7 +202,7 @@ def _shares(shares: dict[Any, float]) -> dict[Any, float]:
     total = sum(shares.values())
     if abs(total - 1) > 1e-6:
         raise PydanticCustomError(
-            "share_sum", "shares sum to {total:g}; they must sum to 1", {"total": total}
+            "share_sum", "shares sum to {total}; they must sum to 1", {"total": f"{total:g}"}
         )
     return shares
 
