@@ -11,7 +11,15 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from sim.durations import format_duration, parse_duration
 
@@ -23,8 +31,9 @@ def _duration(value: object) -> float:
 
 
 _AS_TEXT = PlainSerializer(format_duration, return_type=str, when_used="json")
-Duration = Annotated[float, BeforeValidator(_duration), _AS_TEXT]
-PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0), _AS_TEXT]
+_SCHEMA = WithJsonSchema({"x-duration": True})  # sim.schema writes the real schema
+Duration = Annotated[float, BeforeValidator(_duration), _AS_TEXT, _SCHEMA]
+PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0), _AS_TEXT, _SCHEMA]
 
 
 class _Spec(BaseModel):

@@ -52,12 +52,12 @@ class Context:
 
 def kpis(events: pd.DataFrame, context: Context) -> dict[str, float]:
     """All KPIs of one replication, in KPI_NAMES order."""
-    log = _Log(events, context)
+    log = Measures(events, context)
     return {name: float(KPIS[name](log)) for name in KPI_NAMES}
 
 
-class _Log:
-    """One replication's events, with the per-event views the KPIs share, built once."""
+class Measures:
+    """One replication's events, with the per-event views KPIs and figures share."""
 
     def __init__(self, events: pd.DataFrame, context: Context) -> None:
         self.events = events
@@ -83,7 +83,7 @@ class _Log:
         return self._tasks
 
 
-def _task_table(log: _Log) -> pd.DataFrame:
+def _task_table(log: Measures) -> pd.DataFrame:
     created = log.rows("task.created").set_index("task")["time"].rename("created")
     table = created[created >= log.context.warmup].to_frame()
     first = {"accepted": "reservation.accepted", "answered": "message.outbound",
@@ -103,34 +103,34 @@ def _rate(numerator: float, denominator: float) -> float:
 
 # Reservations ------------------------------------------------------------------------------
 
-def _offer_outcomes(log: _Log) -> pd.Series:
+def offer_outcomes(log: Measures) -> pd.Series:
     """Outcome of each offer made after warm-up and decided by the horizon."""
-    return _follow(log, "reservation.created", OUTCOMES, "task")["event"]
+    return follow(log, "reservation.created", OUTCOMES, "task")["event"]
 
 
-def reservation_timeout_rate(log: _Log) -> float:
-    outcomes = _offer_outcomes(log)
+def reservation_timeout_rate(log: Measures) -> float:
+    outcomes = offer_outcomes(log)
     return _rate((outcomes == "reservation.timeout").sum(), len(outcomes))
 
 
-def reservation_reject_rate(log: _Log) -> float:
-    outcomes = _offer_outcomes(log)
+def reservation_reject_rate(log: Measures) -> float:
+    outcomes = offer_outcomes(log)
     return _rate((outcomes == "reservation.rejected").sum(), len(outcomes))
 
 
-def reassignment_rate(log: _Log) -> float:
+def reassignment_rate(log: Measures) -> float:
     offered = log.tasks[log.tasks["offers_decided"] > 0]
     return _rate((offered["declined"] > 0).sum(), len(offered))
 
 
-def reassignments_per_task(log: _Log) -> float:
+def reassignments_per_task(log: Measures) -> float:
     offered = log.tasks[log.tasks["offers_decided"] > 0]
     return float(offered["declined"].mean()) if len(offered) else float("nan")
 
 
 # Pause, leave and reactivation -------------------------------------------------------------
 
-def _follow(log: _Log, start: str, ends: tuple[str, ...], key: str) -> pd.DataFrame:
+def follow(log: Measures, start: str, ends: tuple[str, ...], key: str) -> pd.DataFrame:
     """The outcome of each `start` at or after warm-up: the next of `ends` for the same key,
     with the start's time (`began`) and agent (`began_agent`)."""
     rows = log.rows(start, *ends)
@@ -142,23 +142,27 @@ def _follow(log: _Log, start: str, ends: tuple[str, ...], key: str) -> pd.DataFr
                                began_agent=previous["agent"][paired])
 
 
-def pause_expiry_rate(log: _Log) -> float:
-    ended = _follow(log, "task.paused", ("task.resumed", "task.pause-expired"), "task")
+def pause_outcomes(log: Measures) -> pd.DataFrame:
+    return follow(log, "task.paused", ("task.resumed", "task.pause-expired"), "task")
+
+
+def pause_expiry_rate(log: Measures) -> float:
+    ended = pause_outcomes(log)
     return _rate((ended["event"] == "task.pause-expired").sum(), len(ended))
 
 
-def _window_outcomes(log: _Log) -> pd.DataFrame:
-    return _follow(log, "conversation.inactive",
+def leave_outcomes(log: Measures) -> pd.DataFrame:
+    return follow(log, "conversation.inactive",
                    ("conversation.reactivated", "conversation.closed"), "conversation")
 
 
-def reactivation_rate(log: _Log) -> float:
-    ended = _window_outcomes(log)
+def reactivation_rate(log: Measures) -> float:
+    ended = leave_outcomes(log)
     return _rate((ended["event"] == "conversation.reactivated").sum(), len(ended))
 
 
-def reactivation_same_agent_rate(log: _Log) -> float:
-    ended = _window_outcomes(log)
+def reactivation_same_agent_rate(log: Measures) -> float:
+    ended = leave_outcomes(log)
     reactivated = ended[ended["event"] == "conversation.reactivated"]
     created = log.rows("task.created")
     new_task = created.set_index(["conversation", "time"])["task"]
@@ -173,26 +177,26 @@ def reactivation_same_agent_rate(log: _Log) -> float:
 
 # Tasks and first response ------------------------------------------------------------------
 
-def tasks_canceled_ttl(log: _Log) -> int:
+def tasks_canceled_ttl(log: Measures) -> int:
     return int(log.tasks["canceled"].notna().sum())
 
 
-def _first_response(log: _Log) -> pd.Series:
+def first_responses(log: Measures) -> pd.Series:
     tasks = log.tasks
     return (tasks["answered"] - tasks["created"]).dropna()
 
 
-def first_response_time_mean(log: _Log) -> float:
-    times = _first_response(log)
+def first_response_time_mean(log: Measures) -> float:
+    times = first_responses(log)
     return float(times.mean()) if len(times) else float("nan")
 
 
-def first_response_time_p90(log: _Log) -> float:
-    times = _first_response(log)
+def first_response_time_p90(log: Measures) -> float:
+    times = first_responses(log)
     return float(times.quantile(0.9)) if len(times) else float("nan")
 
 
-def service_level(log: _Log) -> float:
+def service_level(log: Measures) -> float:
     """Share answered within the threshold, of tasks whose fate against it is known."""
     tasks, limit = log.tasks, log.context.service_level_threshold
     waited = tasks["answered"] - tasks["created"]
@@ -203,7 +207,7 @@ def service_level(log: _Log) -> float:
     return _rate(int(met.sum()), int((met | missed).sum()))
 
 
-def wait_to_accept_mean(log: _Log) -> float:
+def wait_to_accept_mean(log: Measures) -> float:
     waits = (log.tasks["accepted"] - log.tasks["created"]).dropna()
     return float(waits.mean()) if len(waits) else float("nan")
 
@@ -243,7 +247,7 @@ def backlog_series(events: pd.DataFrame) -> pd.Series:
     return pd.Series(np.cumsum(deltas), index=times, name="backlog")
 
 
-def backlog_mean(log: _Log) -> float:
+def backlog_mean(log: Measures) -> float:
     times, deltas = _waiting_changes(log.events)
     return _time_average(times, deltas, log.context.warmup, log.context.horizon)
 
@@ -255,9 +259,7 @@ def slot_changes(events: pd.DataFrame) -> pd.DataFrame:
     held_before = steps["before"].isin(HOLDS_CAPACITY).to_numpy()
     held_after = steps["after"].isin(HOLDS_CAPACITY).to_numpy()
     delta = held_after.astype(int) - held_before.astype(int)
-    return pd.DataFrame({"time": steps["time"].to_numpy(),
-                         "agent": steps["agent"].astype(str).to_numpy(),
-                         "delta": delta})[delta != 0]
+    return _changes(steps["time"].to_numpy(), steps["agent"].astype(str).to_numpy(), delta)
 
 
 def duty_changes(events: pd.DataFrame) -> pd.DataFrame:
@@ -268,11 +270,15 @@ def duty_changes(events: pd.DataFrame) -> pd.DataFrame:
     agent = rows["agent"].astype(str).to_numpy()
     on = pd.Series(~offline).groupby(agent).shift(1, fill_value=False).to_numpy()
     delta = (~offline).astype(int) - on.astype(int)
-    return pd.DataFrame({"time": rows["time"].to_numpy(), "agent": agent,
-                         "delta": delta})[delta != 0]
+    return _changes(rows["time"].to_numpy(), agent, delta)
 
 
-def agent_occupancy(log: _Log) -> float:
+def _changes(times: np.ndarray, agents: np.ndarray, deltas: np.ndarray) -> pd.DataFrame:
+    keep = deltas != 0
+    return pd.DataFrame({"time": times[keep], "agent": agents[keep], "delta": deltas[keep]})
+
+
+def agent_occupancy(log: Measures) -> float:
     """Slot-time used on duty / slot-time available on duty, over [warmup, horizon]."""
     start, end = log.context.warmup, log.context.horizon
     used = available = 0.0
@@ -300,7 +306,7 @@ def _on_duty_integral(duty: pd.DataFrame, slots: pd.DataFrame, start: float,
     return float(np.sum(on_level * edges)), float(np.sum(on_level * load_level * edges))
 
 
-KPIS: dict[str, Callable[[_Log], float]] = {
+KPIS: dict[str, Callable[[Measures], float]] = {
     "conversations_created": lambda log: log.count("conversation.created"),
     "tasks_created": lambda log: len(log.tasks),
     "reservations": lambda log: log.count("reservation.created"),
@@ -325,3 +331,31 @@ KPIS: dict[str, Callable[[_Log], float]] = {
     "backlog_mean": backlog_mean,
 }
 assert tuple(KPIS) == KPI_NAMES
+
+
+# Series for figures ------------------------------------------------------------------------
+
+def level_at(times: np.ndarray, deltas: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The step function that changes by `deltas` at `times`, sampled at `grid`."""
+    level = np.concatenate([[0], np.cumsum(deltas)])
+    return level[np.searchsorted(times, grid, side="right")]
+
+
+def backlog_at(events: pd.DataFrame, grid: np.ndarray) -> np.ndarray:
+    times, deltas = _waiting_changes(events)
+    return level_at(times, deltas, grid)
+
+
+def occupancy_at(events: pd.DataFrame, context: Context, grid: np.ndarray) -> np.ndarray:
+    """Share of on-duty agents' slots in use at each grid time (NaN when no one is on)."""
+    slots, duty = slot_changes(events), duty_changes(events)
+    used = np.zeros(len(grid))
+    available = np.zeros(len(grid))
+    for agent, capacity in context.capacity.items():
+        on_rows, slot_rows = duty[duty["agent"] == agent], slots[slots["agent"] == agent]
+        on = level_at(on_rows["time"].to_numpy(), on_rows["delta"].to_numpy(), grid)
+        load = level_at(slot_rows["time"].to_numpy(), slot_rows["delta"].to_numpy(), grid)
+        used += on * load
+        available += on * capacity
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(available > 0, used / available, np.nan)

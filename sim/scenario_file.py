@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from sim.distributions import DISTRIBUTION_NAMES
 from sim.scenario import Scenario
@@ -332,3 +334,37 @@ def _locate(
             return Problem(f"--set {option}", message, ".".join(names + [
                 str(p) for p in loc[len(walked):] if p != "[key]"]))
     return Problem(source, message, ".".join(names), line, column)
+
+
+# writing ----------------------------------------------------------------------------------
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The fully resolved scenario (every default written out) as YAML that reads back equal."""
+    data = scenario.model_dump(mode="json")
+    data["arrivals"]["priorities"] = {int(k): v for k, v in data["arrivals"]["priorities"].items()}
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    stream = io.StringIO()
+    stream.write("# Resolved by ccsim: every setting, defaults included.\n")
+    yaml.dump(_flow_lists(data), stream)
+    return stream.getvalue()
+
+
+def _flow_lists(value: Any) -> Any:
+    """Short lists of scalars (weights, days, skills) on one line; the rest in block style."""
+    if isinstance(value, dict):
+        mapping = CommentedMap()
+        for key, item in value.items():
+            mapping[key] = _flow_lists(item)
+        return mapping
+    if isinstance(value, list):
+        items = CommentedSeq(_flow_lists(item) for item in value)
+        if all(not isinstance(item, dict | list) for item in value):
+            items.fa.set_flow_style()
+        return items
+    if isinstance(value, str) and _CLOCK_TEXT.match(value):
+        return DoubleQuotedScalarString(value)  # YAML 1.1 readers would see 08:00 as 480
+    return value
+
+
+_CLOCK_TEXT = re.compile(r"^\d{2}:\d{2}$")

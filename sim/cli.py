@@ -1,0 +1,203 @@
+"""The `ccsim` command line: validate, run, schema (and `python -m sim`, the same CLI).
+
+Bad input exits 2 with every problem as `file:line:col: dotted.path: message`; an interrupt
+exits 130 and leaves no results folder; nothing the user typed produces a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sim.durations import format_duration
+from sim.experiment import Outcome, executor_for
+from sim.runner import RunOptions, default_folder, run_scenario
+from sim.scenario import Scenario
+from sim.scenario_file import ScenarioError, load_scenario
+from sim.schema import scenario_json_schema
+
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+def fail_input(problems: Sequence[object]) -> NoReturn:
+    for problem in problems:
+        stderr.print(str(problem), markup=False, highlight=False)
+    sys.exit(EXIT_INPUT)
+
+
+def bundled(name: str) -> Path:
+    """A scenario shipped in scenarios/: from the working directory, else next to the code."""
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = base / "scenarios" / name
+        if candidate.exists():
+            return candidate
+    fail_input([f"{name}: the bundled scenario is not here; pass a scenario file"])
+
+
+def load(path: Path, overrides: Sequence[str]) -> Scenario:
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as error:
+        fail_input(error.problems)
+
+
+class Guarded(click.Group):
+    """Turns an unexpected error into one line (CCSIM_DEBUG=1 shows the traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            stderr.print("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as error:
+            if os.environ.get("CCSIM_DEBUG"):
+                raise
+            stderr.print(f"internal error: {type(error).__name__}: {error}\n"
+                         "This is a bug in ccsim; rerun with CCSIM_DEBUG=1 to see where.",
+                         markup=False, highlight=False)
+            sys.exit(1)
+
+
+@click.group(cls=Guarded, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ccsim")
+def main() -> None:
+    """ccsim: simulate a Flex-style email contact center."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario files; print OK per file or every problem, exit 2 on any."""
+    problems: list[object] = []
+    for path in files:
+        try:
+            load_scenario(path)
+            stdout.print(f"{path}: OK", highlight=False)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        fail_input(problems)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editor completion)."""
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("-r", "--replications", type=int, help="Replications (overrides the file).")
+@click.option("--seed", type=int, help="Base seed (overrides the file).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting by dotted key, e.g. agents.tier1.count=12.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Results folder to create [default: results/<scenario>/<run-id>].")
+@click.option("-w", "--workers", type=int, help="Worker processes [default: one per core].")
+@click.option("--events/--no-events", default=True, help="Write events.parquet.")
+@click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
+def run(file: Path | None, replications: int | None, seed: int | None,
+        overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
+        figures: bool, quiet: bool) -> None:
+    """Run a scenario (default: the bundled scenarios/baseline.yaml) and write its results."""
+    settings = list(overrides)
+    if replications is not None:
+        settings.append(f"replications={replications}")
+    if seed is not None:
+        settings.append(f"seed={seed}")
+    scenario = load(file or bundled("baseline.yaml"), settings)
+    folder = out or default_folder(Path("results"), scenario)
+    if folder.exists():
+        fail_input([f"{folder}: already exists; choose another --out"])
+    if workers is not None and workers < 1:
+        fail_input([f"--workers {workers}: must be at least 1"])
+    executor = executor_for(workers, scenario.replications)
+    with progress_bar(quiet, scenario.replications, f"{scenario.name}") as advance:
+        result = guarded(lambda: run_scenario(scenario, folder, executor,
+                                              RunOptions(events, figures), advance))
+    if not quiet:
+        stdout.print(kpi_table(result.summary, scenario))
+    stdout.print(f"results: {result.folder}  ({result.wall:.1f} s, {executor.name})",
+              highlight=False)
+
+
+def guarded(work: Callable[[], Any]) -> Any:
+    try:
+        return work()
+    except KeyboardInterrupt:
+        stderr.print("interrupted: nothing was written")
+        sys.exit(EXIT_INTERRUPTED)
+    except FileExistsError as error:
+        fail_input([str(error)])
+
+
+class progress_bar:
+    """Progress across replications with an ETA, on stderr; silent when quiet."""
+
+    def __init__(self, quiet: bool, total: int, label: str) -> None:
+        self.quiet, self.total, self.label = quiet, total, label
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=stderr,
+            transient=True, disable=quiet)
+
+    def __enter__(self) -> Callable[[Outcome], None]:
+        self.progress.start()
+        task = self.progress.add_task(self.label, total=self.total)
+        return lambda _outcome: self.progress.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+RATES = {"reservation_timeout_rate", "reservation_reject_rate", "reassignment_rate",
+         "pause_expiry_rate", "reactivation_rate", "reactivation_same_agent_rate",
+         "service_level", "agent_occupancy"}
+TIMES = {"first_response_time_mean", "first_response_time_p90", "wait_to_accept_mean"}
+
+
+def show(name: str, value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if name in RATES:
+        return f"{value:.1%}"
+    if name in TIMES:
+        return format_duration(round(value))
+    return f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
+
+
+def kpi_table(summary: Any, scenario: Scenario) -> Table:
+    table = Table(title=f"{scenario.name}: {scenario.replications} replications, "
+                        f"KPIs over [{format_duration(scenario.warmup)}, "
+                        f"{format_duration(scenario.horizon)}]")
+    for column in ("KPI", "mean", "95% CI", "n"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    for row in summary.itertuples(index=False):
+        interval = ("-" if math.isnan(row.ci_low) else
+                    f"{show(row.kpi, row.ci_low)} .. {show(row.kpi, row.ci_high)}")
+        table.add_row(row.kpi, show(row.kpi, row.mean), interval, str(row.n))
+    return table

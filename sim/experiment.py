@@ -1,0 +1,127 @@
+"""Replications on an executor: serial, a local process pool, or a dask cluster.
+
+A job is one replication of one scenario with its seed; its outcome is the KPI row and,
+optionally, the event log. The same job gives the same outcome on every executor: all
+randomness comes from (seed, replication, purpose) streams.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sim.eventlog import EventLog
+from sim.metrics import Context, kpis
+from sim.model import Replication
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario: Scenario
+    replication: int
+    seed: int
+    keep_events: bool = True
+    point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
+
+
+@dataclass
+class Outcome:
+    point: int
+    replication: int
+    kpis: dict[str, float]
+    seconds: float
+    log: EventLog | None = field(default=None, repr=False)
+
+
+def run_job(job: Job) -> Outcome:
+    """Simulate one replication and measure it; runs in whatever process the executor uses."""
+    started = time.perf_counter()
+    log = Replication(job.scenario, job.replication, job.seed).run()
+    values = kpis(log.to_frame(), Context.of(job.scenario))
+    return Outcome(job.point, job.replication, values, time.perf_counter() - started,
+                   log if job.keep_events else None)
+
+
+def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None = None,
+             keep_events: bool = True, point: int = 0) -> list[Job]:
+    seed = scenario.seed if seed is None else seed
+    return [Job(scenario, r, seed, keep_events, point) for r in replications]
+
+
+Done = Callable[[Outcome], None]
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        """Run every job, calling `done` with each outcome as it arrives (any order)."""
+
+
+class Serial:
+    name = "serial"
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        for job in jobs:
+            done(run_job(job))
+
+
+class LocalPool:
+    """A pool of worker processes on this machine (spawned: safe with threads in the parent)."""
+
+    name = "process-pool"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        try:
+            pending: set[Future[Outcome]] = {pool.submit(run_job, job) for job in jobs}
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done(future.result())
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued jobs and end the workers now (Ctrl-C must not wait for running jobs)."""
+    processes: dict[Any, Any] = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.terminate()
+
+
+def default_workers(jobs: int) -> int:
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
+def executor_for(workers: int | None, jobs: int) -> Executor:
+    """Serial for one worker, else a local pool of `workers` (default: one per core)."""
+    count = default_workers(jobs) if workers is None else workers
+    return Serial() if count <= 1 else LocalPool(count)
+
+
+def run_all(jobs: Sequence[Job], executor: Executor, done: Done | None = None
+            ) -> list[Outcome]:
+    """Every outcome, in job order (point, replication), whatever order they finished in."""
+    outcomes: list[Outcome] = []
+
+    def collect(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if done is not None:
+            done(outcome)
+
+    executor.run(jobs, collect)
+    return sorted(outcomes, key=lambda o: (o.point, o.replication))
