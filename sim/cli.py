@@ -28,6 +28,7 @@ from rich.table import Table
 
 from sim.durations import format_duration
 from sim.experiment import Outcome, executor_for
+from sim.metrics import RATES, TIMES
 from sim.runner import RunOptions, default_folder, run_scenario
 from sim.scenario import Scenario
 from sim.scenario_file import ScenarioError, load_scenario
@@ -172,12 +173,6 @@ class progress_bar:
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
-
-
-RATES = {"reservation_timeout_rate", "reservation_reject_rate", "reassignment_rate",
-         "pause_expiry_rate", "reactivation_rate", "reactivation_same_agent_rate",
-         "service_level", "agent_occupancy"}
-TIMES = {"first_response_time_mean", "first_response_time_p90", "wait_to_accept_mean"}
 
 
 def show(name: str, value: float) -> str:

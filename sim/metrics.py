@@ -26,6 +26,18 @@ KPI_NAMES: tuple[str, ...] = (
     "wait_to_accept_mean", "agent_occupancy", "backlog_mean",
 )
 
+RATES = frozenset({"reservation_timeout_rate", "reservation_reject_rate", "reassignment_rate",
+                   "pause_expiry_rate", "reactivation_rate", "reactivation_same_agent_rate",
+                   "service_level", "agent_occupancy"})
+TIMES = frozenset({"first_response_time_mean", "first_response_time_p90",
+                   "wait_to_accept_mean"})
+
+
+def kpi_range(name: str) -> tuple[float, float]:
+    """The values a KPI can take: rates lie in [0, 1]; everything else is >= 0."""
+    return (0.0, 1.0) if name in RATES else (0.0, float("inf"))
+
+
 OUTCOMES = ("reservation.accepted", "reservation.rejected", "reservation.timeout",
             "reservation.canceled")
 WAITING = frozenset({TaskStatus.PENDING, TaskStatus.RESERVED})  # the backlog

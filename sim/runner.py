@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.experiment import Executor, Outcome, jobs_for, run_all
-from sim.metrics import KPI_NAMES, Context
+from sim.metrics import KPI_NAMES, Context, kpi_range
 from sim.plots import FigureData, draw
 from sim.results import (
     EVENTS,
@@ -86,7 +86,7 @@ def run_scenario(
         if options.events:
             writer.close()
         kpis = kpi_frame(outcomes)
-        summary = summarize(kpis, KPI_NAMES)
+        summary = summarize(kpis, KPI_NAMES, ranges=kpi_range)
         atomic_write_text(staging / SCENARIO, text)
         atomic_write_text(staging / KPIS, csv_text(kpis))
         atomic_write_text(staging / SUMMARY, csv_text(summary))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,19 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return mean, mean - half, mean + half, n
 
 
-def summarize(kpis: pd.DataFrame, names: tuple[str, ...], confidence: float = 0.95
-              ) -> pd.DataFrame:
-    """One row per KPI: mean, CI low, CI high and n over the replications (rows) given."""
-    rows = [(name, *t_interval(kpis[name].to_numpy(dtype=float), confidence))
-            for name in names]
+def summarize(kpis: pd.DataFrame, names: tuple[str, ...], confidence: float = 0.95,
+              ranges: Callable[[str], tuple[float, float]] | None = None) -> pd.DataFrame:
+    """One row per KPI: mean, CI low, CI high and n over the replications (rows) given.
+
+    With `ranges`, each interval is clipped to the values its KPI can take (a rate's
+    interval does not reach below 0)."""
+    rows = []
+    for name in names:
+        mean, low, high, n = t_interval(kpis[name].to_numpy(dtype=float), confidence)
+        if ranges is not None and n >= 2:
+            floor, ceiling = ranges(name)
+            low, high = max(low, floor), min(high, ceiling)
+        rows.append((name, mean, low, high, n))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 

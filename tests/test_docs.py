@@ -1,0 +1,35 @@
+"""Docs that must match the code: state diagrams, KPI list, scenario keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sim.diagrams import MACHINES, render
+from sim.metrics import KPI_NAMES, TARGET
+from sim.lifecycle import TASK
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_state_diagrams_in_model_md_match_the_tables() -> None:
+    document = (ROOT / "docs" / "model.md").read_text()
+    assert render(document) == document, "run: python -m sim.diagrams docs/model.md"
+    for name in MACHINES:
+        assert f"<!-- diagram:{name} -->" in document
+
+
+def test_every_kpi_is_defined_in_kpis_md() -> None:
+    document = (ROOT / "docs" / "kpis.md").read_text()
+    defined = set(re.findall(r"^\| `(\w+)` \|", document, re.MULTILINE))
+    defined |= set(re.findall(r"^- `(\w+)`:", document, re.MULTILINE))
+    assert set(KPI_NAMES) <= defined, set(KPI_NAMES) - defined
+
+
+def test_every_task_event_leads_to_one_status() -> None:
+    # metrics.TARGET relies on it to replay statuses without the previous status.
+    targets: dict[str, set[str]] = {}
+    for (_, event), target in TASK.edges.items():
+        targets.setdefault(event.value, set()).add(target.value)
+    assert all(len(found) == 1 for found in targets.values())
+    assert set(TARGET) == set(targets)
