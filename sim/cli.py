@@ -33,11 +33,13 @@ from sim.runner import RunOptions, default_folder, run_scenario
 from sim.scenario import Scenario
 from sim.scenario_file import ScenarioError, load_scenario
 from sim.schema import scenario_json_schema
+from sim.verify import CONFIDENCE, total_jobs, verify
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
-stdout = Console()
-stderr = Console(stderr=True)
+_WIDTH = None if sys.stdout.isatty() else 140  # logs and pipes: wide enough for the tables
+stdout = Console(width=_WIDTH)
+stderr = Console(stderr=True, width=_WIDTH)
 
 
 def fail_input(problems: Sequence[object]) -> NoReturn:
@@ -144,6 +146,33 @@ def run(file: Path | None, replications: int | None, seed: int | None,
         stdout.print(kpi_table(result.summary, scenario))
     stdout.print(f"results: {result.folder}  ({result.wall:.1f} s, {executor.name})",
               highlight=False)
+
+
+@main.command(name="verify")
+@click.option("-r", "--replications", default=20, show_default=True,
+              help="Replications per configuration.")
+@click.option("-w", "--workers", type=int, help="Worker processes [default: one per core].")
+def verify_command(replications: int, workers: int | None) -> None:
+    """Compare the simulator with queueing theory and closed forms; exit 1 on a failure."""
+    if replications < 2:
+        fail_input([f"--replications {replications}: need at least 2 for an interval"])
+    executor = executor_for(workers, total_jobs(replications))
+    with progress_bar(False, total_jobs(replications), "verify") as advance:
+        checks = guarded(lambda: verify(replications, executor, advance))
+    table = Table(title=f"ccsim verify: theory vs simulation ({CONFIDENCE:.0%} CI, "
+                        f"{replications} replications)")
+    for column in ("check", "theory", "simulated", f"{CONFIDENCE:.0%} CI", "result"):
+        table.add_column(column, justify="left" if column == "check" else "right")
+    for check in checks:
+        table.add_row(check.name, f"{check.theory:.4g}", f"{check.estimate:.4g}",
+                      f"{check.low:.4g} .. {check.high:.4g}",
+                      "[green]pass[/]" if check.passed else "[red]FAIL[/]")
+    stdout.print(table)
+    failed = [check.name for check in checks if not check.passed]
+    if failed:
+        stderr.print(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
+        sys.exit(1)
+    stdout.print(f"all {len(checks)} checks passed")
 
 
 def guarded(work: Callable[[], Any]) -> Any:

@@ -38,7 +38,8 @@ class Clock:
 
     @property
     def now(self) -> float:
-        return float(self.env.now)
+        now: float = self.env.now
+        return now
 
     def after(self, delay: float, fn: Callable[..., object], *args: Any) -> Timer:
         timer = Timer(fn, args)

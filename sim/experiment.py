@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sim.eventlog import EventLog
-from sim.metrics import Context, kpis
+from sim.metrics import KPI_NAMES, Context, measures
 from sim.model import Replication
 from sim.scenario import Scenario
 
@@ -28,6 +28,7 @@ class Job:
     seed: int
     keep_events: bool = True
     point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
+    extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.metrics.EXTRA)
 
 
 @dataclass
@@ -43,7 +44,7 @@ def run_job(job: Job) -> Outcome:
     """Simulate one replication and measure it; runs in whatever process the executor uses."""
     started = time.perf_counter()
     log = Replication(job.scenario, job.replication, job.seed).run()
-    values = kpis(log.to_frame(), Context.of(job.scenario))
+    values = measures(log.to_frame(), Context.of(job.scenario), KPI_NAMES + job.extra)
     return Outcome(job.point, job.replication, values, time.perf_counter() - started,
                    log if job.keep_events else None)
 

@@ -47,19 +47,24 @@ TARGET: dict[str, TaskStatus] = {event.value: target for (_, event), target in T
 
 @dataclass(frozen=True)
 class Context:
-    """What the log alone does not say: the measured window and the agents' capacities."""
+    """What the log alone does not say: the measured window, the agents' capacities, and the
+    longest an offer, a pause or a Leave can wait for its outcome."""
 
     warmup: float
     horizon: float
     service_level_threshold: float
     capacity: dict[str, int]
+    reservation_timeout: float = 0.0
+    pause_expiry: float = 0.0
+    leave_window: float = 0.0
 
     @classmethod
     def of(cls, scenario: Scenario) -> Context:
         capacity = {f"{group.name}-{i + 1}": group.capacity
                     for group in scenario.agents for i in range(group.count)}
-        return cls(scenario.warmup, scenario.horizon,
-                   scenario.kpis.service_level_threshold, capacity)
+        flex = scenario.flex
+        return cls(scenario.warmup, scenario.horizon, scenario.kpis.service_level_threshold,
+                   capacity, flex.reservation_timeout, flex.pause.expiry, flex.leave.window)
 
 
 def kpis(events: pd.DataFrame, context: Context) -> dict[str, float]:
@@ -117,7 +122,8 @@ def _rate(numerator: float, denominator: float) -> float:
 
 def offer_outcomes(log: Measures) -> pd.Series:
     """Outcome of each offer made after warm-up and decided by the horizon."""
-    return follow(log, "reservation.created", OUTCOMES, "task")["event"]
+    return follow(log, "reservation.created", OUTCOMES, "task",
+                  log.context.reservation_timeout)["event"]
 
 
 def reservation_timeout_rate(log: Measures) -> float:
@@ -142,20 +148,27 @@ def reassignments_per_task(log: Measures) -> float:
 
 # Pause, leave and reactivation -------------------------------------------------------------
 
-def follow(log: Measures, start: str, ends: tuple[str, ...], key: str) -> pd.DataFrame:
-    """The outcome of each `start` at or after warm-up: the next of `ends` for the same key,
-    with the start's time (`began`) and agent (`began_agent`)."""
+def follow(log: Measures, start: str, ends: tuple[str, ...], key: str,
+           longest: float) -> pd.DataFrame:
+    """The outcome of each `start` in the measured cohort: the next of `ends` for the same key,
+    with the start's time (`began`) and agent (`began_agent`).
+
+    The cohort is the starts at or after warm-up whose outcome is certain by the horizon: those
+    more than `longest` (the latest an outcome can come) before it. Taking every outcome known
+    by the horizon instead would over-represent quick outcomes near the end (a pause begun an
+    hour before the horizon is known only if it was resumed)."""
     rows = log.rows(start, *ends)
     previous = rows.groupby(key, observed=True)[["event", "time", "agent"]].shift(1)
-    paired = (rows["event"] != start) & (previous["event"] == start) & (
-        previous["time"] >= log.context.warmup)
+    began = previous["time"]
+    cohort = (began >= log.context.warmup) & (began < log.context.horizon - longest)
+    paired = (rows["event"] != start) & (previous["event"] == start) & cohort
     return rows[paired].assign(event=rows["event"].astype(str)[paired],
-                               began=previous["time"][paired],
-                               began_agent=previous["agent"][paired])
+                               began=began[paired], began_agent=previous["agent"][paired])
 
 
 def pause_outcomes(log: Measures) -> pd.DataFrame:
-    return follow(log, "task.paused", ("task.resumed", "task.pause-expired"), "task")
+    return follow(log, "task.paused", ("task.resumed", "task.pause-expired"), "task",
+                  log.context.pause_expiry)
 
 
 def pause_expiry_rate(log: Measures) -> float:
@@ -165,7 +178,8 @@ def pause_expiry_rate(log: Measures) -> float:
 
 def leave_outcomes(log: Measures) -> pd.DataFrame:
     return follow(log, "conversation.inactive",
-                   ("conversation.reactivated", "conversation.closed"), "conversation")
+                  ("conversation.reactivated", "conversation.closed"), "conversation",
+                  log.context.leave_window)
 
 
 def reactivation_rate(log: Measures) -> float:
@@ -371,3 +385,32 @@ def occupancy_at(events: pd.DataFrame, context: Context, grid: np.ndarray) -> np
         available += on * capacity
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(available > 0, used / available, np.nan)
+
+
+# Measures beyond the KPIs, used by `ccsim verify` -----------------------------------------
+
+def waited_share(log: Measures) -> float:
+    """Share of accepted tasks whose first offer came later than their creation."""
+    first_offer = log.rows("reservation.created").groupby("task", observed=True)["time"].min()
+    tasks = log.tasks.dropna(subset=["accepted"])
+    offered = first_offer.reindex(tasks.index)
+    return _rate(int((offered > tasks["created"]).sum()), len(tasks))
+
+
+def reactivation_delay_mean(log: Measures) -> float:
+    """Mean time from Leave to reactivation, over the reactivations counted by the KPI."""
+    ended = leave_outcomes(log)
+    back = ended[ended["event"] == "conversation.reactivated"]
+    return float((back["time"] - back["began"]).mean()) if len(back) else float("nan")
+
+
+EXTRA: dict[str, Callable[[Measures], float]] = {
+    "waited_share": waited_share,
+    "reactivation_delay_mean": reactivation_delay_mean,
+}
+
+
+def measures(events: pd.DataFrame, context: Context, names: tuple[str, ...]) -> dict[str, float]:
+    """KPIs named in KPI_NAMES or EXTRA, by name."""
+    log = Measures(events, context)
+    return {name: float((KPIS.get(name) or EXTRA[name])(log)) for name in names}
