@@ -1,4 +1,4 @@
-"""Docs that must match the code: state diagrams, KPI list, scenario keys."""
+"""Docs that must match the code: state diagrams and the KPI list."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from sim.diagrams import MACHINES, render
-from sim.metrics import KPI_NAMES, TARGET
 from sim.lifecycle import TASK
+from sim.metrics import KPI_NAMES, TARGET
 
 ROOT = Path(__file__).resolve().parent.parent
 
