@@ -26,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sim import regress
 from sim.durations import format_duration
 from sim.experiment import Outcome, executor_for
 from sim.metrics import RATES, TIMES
@@ -173,6 +174,62 @@ def verify_command(replications: int, workers: int | None) -> None:
         stderr.print(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
         sys.exit(1)
     stdout.print(f"all {len(checks)} checks passed")
+
+
+@main.command(name="regress")
+@click.option("--references", type=click.Path(path_type=Path), default=None,
+              help="Folder of reference scenarios [default: scenarios/reference].")
+@click.option("--baselines", type=click.Path(path_type=Path),
+              default=Path("results/reference"), show_default=True,
+              help="Folder of committed baselines.")
+@click.option("--statistical", is_flag=True,
+              help="Compare KPI confidence intervals instead of event-log digests.")
+@click.option("--update", is_flag=True, help="Rewrite the baselines and say what changed.")
+@click.option("-w", "--workers", type=int, help="Worker processes [default: one per core].")
+def regress_command(references: Path | None, baselines: Path, statistical: bool,
+                    update: bool, workers: int | None) -> None:
+    """Re-run the reference scenarios; exit 1 if behaviour changed."""
+    folder = references or bundled("reference")
+    try:
+        scenarios = regress.references(folder)
+    except ScenarioError as error:
+        fail_input(error.problems)
+    if not scenarios:
+        fail_input([f"{folder}: no reference scenarios (*.yaml)"])
+    jobs = sum(scenario.replications for _, scenario in scenarios)
+    with progress_bar(False, jobs, "regress") as advance:
+        runs = guarded(lambda: regress.rerun(scenarios, executor_for(workers, jobs), advance))
+    failed = 0
+    for run in runs:
+        finding = regress.compare(run, baselines, statistical)
+        if update:
+            regress.write_baseline(run, baselines)
+        failed += report(finding, update)
+    if update:
+        stdout.print(f"baselines written to {baselines}", highlight=False)
+    elif failed:
+        stderr.print(f"{failed} of {len(runs)} reference scenarios changed")
+        sys.exit(1)
+    else:
+        stdout.print(f"all {len(runs)} reference scenarios match their baselines "
+                     f"({'KPI intervals' if statistical else 'event-log digests'})")
+
+
+def report(finding: regress.Finding, update: bool) -> int:
+    """Print one scenario's comparison; 1 if it changed."""
+    changed = not finding.ok or (update and finding.moved is not None and len(finding.moved))
+    status = "[yellow]updated[/]" if update and changed else (
+        "[green]ok[/]" if finding.ok else "[red]CHANGED[/]")
+    stdout.print(f"{finding.name}: {status}")
+    for line in finding.problems + finding.notes:
+        stdout.print(f"  {line}", markup=False, highlight=False)
+    if finding.moved is not None and len(finding.moved) and (changed or not finding.ok):
+        table = Table("KPI", "baseline", "now", "change", title=f"{finding.name}: KPIs moved")
+        for kpi, baseline, now, change in finding.moved.itertuples(index=False, name=None):
+            table.add_row(str(kpi), f"{baseline:.6g}", f"{now:.6g}",
+                          "-" if math.isnan(float(change)) else f"{float(change):+.6g}")
+        stdout.print(table)
+    return 0 if finding.ok else 1
 
 
 def guarded(work: Callable[[], Any]) -> Any:

@@ -7,6 +7,7 @@ than gigabytes of Python objects, and appending a row is a single struct pack.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 import numpy as np
@@ -25,16 +26,16 @@ ROW = struct.Struct("<dBiiiH")  # time, event, task, conversation, agent, detail
 ROW_DTYPE = np.dtype([("time", "<f8"), ("event", "u1"), ("task", "<i4"),
                       ("conversation", "<i4"), ("agent", "<i4"), ("detail", "<u2")])
 assert ROW_DTYPE.itemsize == ROW.size
+_pack = ROW.pack
 
 
 class EventLog:
-    __slots__ = ("_details", "_pack", "_rows", "agent_names", "replication")
+    __slots__ = ("_details", "_rows", "agent_names", "replication")
 
     def __init__(self, replication: int, agent_names: list[str]) -> None:
         self.replication = replication
         self.agent_names = agent_names
         self._rows = bytearray()
-        self._pack = ROW.pack
         self._details: dict[str, int] = {"": 0}
 
     def __len__(self) -> int:
@@ -50,7 +51,16 @@ class EventLog:
     def append(
         self, time: float, event: int, task: int, conversation: int, agent: int, detail: int
     ) -> None:
-        self._rows += self._pack(time, event, task, conversation, agent, detail)
+        self._rows += _pack(time, event, task, conversation, agent, detail)
+
+    def digest(self) -> str:
+        """SHA-256 of the log's content: every row (packed little-endian), the agents and the
+        detail texts in code order. Equal digests mean identical event logs."""
+        content = hashlib.sha256(self._rows)
+        content.update("\x1f".join(self.agent_names).encode())
+        content.update(b"\x1e")
+        content.update("\x1f".join(self._details).encode())  # dicts keep insertion = code order
+        return content.hexdigest()
 
     def to_frame(self) -> pd.DataFrame:
         """Columns of DESIGN.md section 3; missing ids are <NA>, names are categoricals."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sim.experiment import LocalPool, Serial, jobs_for, run_all
 from sim.model import run_replication
 from sim.scenario import Scenario
 from sim.streams import Streams
@@ -75,3 +76,13 @@ def test_streams_depend_on_seed_replication_and_purpose() -> None:
     reference = draw(1, 0, "a")
     assert draw(1, 0, "a") == reference
     assert len({reference, draw(2, 0, "a"), draw(1, 1, "a"), draw(1, 0, "b")}) == 4
+
+
+def test_serial_and_process_pool_give_identical_logs_and_kpis() -> None:
+    scenario = Scenario.model_validate(merge(BUSY, {"horizon": "3d"}))
+    jobs = jobs_for(scenario, range(3))
+    serial, pooled = run_all(jobs, Serial()), run_all(jobs, LocalPool(2))
+    pd.testing.assert_frame_equal(pd.DataFrame([o.kpis for o in serial]),
+                                  pd.DataFrame([o.kpis for o in pooled]))
+    assert [o.log.digest() for o in serial if o.log] == [o.log.digest() for o in pooled if o.log]
+    assert len({o.log.digest() for o in serial if o.log}) == 3  # replications differ

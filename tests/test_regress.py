@@ -1,0 +1,117 @@
+"""`ccsim regress` on a throwaway reference folder: baselines, digests, intervals, updates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sim.agents import Agent
+from sim.cli import main
+from sim.lifecycle import Event
+
+SCENARIO = """\
+name: tiny
+seed: 5
+horizon: 3d
+warmup: 1d
+replications: 3
+arrivals: {per_day: 150, skills: {a: 1.0}}
+agents:
+  - {name: team, count: 3, capacity: 2, skills: [a],
+     reservation: {response_time: {dist: exponential, mean: 40s}, reject_probability: 0.05}}
+"""
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    references, baselines = tmp_path / "reference", tmp_path / "baselines"
+    references.mkdir()
+    (references / "tiny.yaml").write_text(SCENARIO)
+    return references, baselines
+
+
+def regress(folders: tuple[Path, Path], *options: str) -> Result:
+    references, baselines = folders
+    return CliRunner().invoke(main, ["regress", "--references", str(references),
+                                     "--baselines", str(baselines), "-w", "1", *options])
+
+
+def slower_answers(monkeypatch: pytest.MonkeyPatch, factor: float) -> None:
+    """A behaviour change: agents take `factor` times longer to answer offers."""
+    original = Agent.plan_response
+
+    def plan(self: Agent, timeout: float) -> tuple[float, Event]:
+        delay, outcome = original(self, timeout)
+        if outcome is Event.RESERVATION_TIMEOUT:
+            return delay, outcome
+        if delay * factor >= timeout:
+            return timeout, Event.RESERVATION_TIMEOUT
+        return delay * factor, outcome
+
+    monkeypatch.setattr(Agent, "plan_response", plan)
+
+
+def test_without_a_baseline_regress_fails_and_says_how_to_make_one(
+        folders: tuple[Path, Path]) -> None:
+    result = regress(folders)
+    assert result.exit_code == 1
+    assert "no baseline" in result.output and "--update" in result.output
+
+
+def test_update_then_regress_matches(folders: tuple[Path, Path]) -> None:
+    assert regress(folders, "--update").exit_code == 0
+    assert {p.name for p in (folders[1] / "tiny").iterdir()} == {
+        "digests.json", "kpis.csv", "summary.csv"}
+    result = regress(folders)
+    assert result.exit_code == 0, result.output
+    assert "all 1 reference scenarios match" in result.output
+
+
+def test_a_behaviour_change_fails_and_shows_which_kpis_moved(
+        folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    regress(folders, "--update")
+    slower_answers(monkeypatch, 1.5)
+    result = regress(folders)
+    assert result.exit_code == 1
+    assert "event log changed in replications 0, 1, 2" in result.output
+    assert "KPIs moved" in result.output and "reservation_timeout_rate" in result.output
+
+
+def test_statistical_ignores_a_small_change_and_catches_a_large_one(
+        folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    regress(folders, "--update")
+    slower_answers(monkeypatch, 1.02)
+    small = regress(folders, "--statistical")
+    assert small.exit_code == 0, small.output
+    slower_answers(monkeypatch, 4.0)
+    large = regress(folders, "--statistical")
+    assert large.exit_code == 1
+    assert "reservation_timeout_rate: 95% CI now" in large.output
+
+
+def test_update_records_the_change_and_then_matches(
+        folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    regress(folders, "--update")
+    slower_answers(monkeypatch, 1.5)
+    updated = regress(folders, "--update")
+    assert updated.exit_code == 0
+    assert "tiny: updated" in updated.output and "KPIs moved" in updated.output
+    assert regress(folders).exit_code == 0
+
+
+def test_an_edited_reference_scenario_is_reported(folders: tuple[Path, Path]) -> None:
+    regress(folders, "--update")
+    path = folders[0] / "tiny.yaml"
+    path.write_text(path.read_text().replace("per_day: 150", "per_day: 160"))
+    result = regress(folders)
+    assert result.exit_code == 1
+    assert "reference scenario changed since its baseline" in result.output
+
+
+def test_the_committed_baselines_cover_every_reference_scenario() -> None:
+    root = Path(__file__).resolve().parent.parent
+    names = {p.stem for p in (root / "scenarios" / "reference").glob("*.yaml")}
+    assert len(names) >= 4
+    assert names == {p.name for p in (root / "results" / "reference").iterdir() if p.is_dir()}
