@@ -43,9 +43,14 @@ stdout = Console(width=_WIDTH)
 stderr = Console(stderr=True, width=_WIDTH)
 
 
+def say(text: str, error: bool = False) -> None:
+    """One plain line: never wrapped, never read as markup (paths may contain brackets)."""
+    click.echo(text, err=error)
+
+
 def fail_input(problems: Sequence[object]) -> NoReturn:
     for problem in problems:
-        stderr.print(str(problem), markup=False, highlight=False)
+        say(str(problem), error=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -99,7 +104,7 @@ def validate(files: tuple[Path, ...]) -> None:
     for path in files:
         try:
             load_scenario(path)
-            stdout.print(f"{path}: OK", highlight=False)
+            say(f"{path}: OK")
         except ScenarioError as error:
             problems.extend(error.problems)
     if problems:
@@ -145,8 +150,7 @@ def run(file: Path | None, replications: int | None, seed: int | None,
                                               RunOptions(events, figures), advance))
     if not quiet:
         stdout.print(kpi_table(result.summary, scenario))
-    stdout.print(f"results: {result.folder}  ({result.wall:.1f} s, {executor.name})",
-              highlight=False)
+    say(f"results: {result.folder}  ({result.wall:.1f} s, {executor.name})")
 
 
 @main.command(name="verify")
@@ -206,7 +210,7 @@ def regress_command(references: Path | None, baselines: Path, statistical: bool,
             regress.write_baseline(run, baselines)
         failed += report(finding, update)
     if update:
-        stdout.print(f"baselines written to {baselines}", highlight=False)
+        say(f"baselines written to {baselines}")
     elif failed:
         stderr.print(f"{failed} of {len(runs)} reference scenarios changed")
         sys.exit(1)
@@ -222,7 +226,7 @@ def report(finding: regress.Finding, update: bool) -> int:
         "[green]ok[/]" if finding.ok else "[red]CHANGED[/]")
     stdout.print(f"{finding.name}: {status}")
     for line in finding.problems + finding.notes:
-        stdout.print(f"  {line}", markup=False, highlight=False)
+        say(f"  {line}")
     if finding.moved is not None and len(finding.moved) and (changed or not finding.ok):
         table = Table("KPI", "baseline", "now", "change", title=f"{finding.name}: KPIs moved")
         for kpi, baseline, now, change in finding.moved.itertuples(index=False, name=None):
@@ -236,10 +240,12 @@ def guarded(work: Callable[[], Any]) -> Any:
     try:
         return work()
     except KeyboardInterrupt:
-        stderr.print("interrupted: nothing was written")
+        say("interrupted: nothing was written", error=True)
         sys.exit(EXIT_INTERRUPTED)
     except FileExistsError as error:
         fail_input([str(error)])
+    except OSError as error:
+        fail_input([f"{error.filename}: cannot write results there: {error.strerror}"])
 
 
 class progress_bar:

@@ -37,7 +37,7 @@ PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0), _AS
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def expected(self) -> float:
         raise NotImplementedError

@@ -50,7 +50,7 @@ def _bounded(low: float, high: float, what: str) -> Any:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Weekday(StrEnum):
@@ -329,18 +329,24 @@ Loc = tuple[str | int, ...]
 
 def cross_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Problems that involve several sections; each with the location it is reported at."""
+    return cross_problems_of(scenario.model_dump())
+
+
+def cross_problems_of(data: Any) -> list[tuple[Loc, str]]:
+    """The cross-section checks on plain data (a validated scenario's dump, or a raw file
+    tree whose other fields may still be wrong)."""
     problems: list[tuple[Loc, str]] = []
-    seen: set[str] = set()
-    for index, group in enumerate(scenario.agents):
-        if group.name in seen:
-            problems.append((("agents", index, "name"), f"agent group {group.name!r} repeats"))
-        seen.add(group.name)
-        if len(set(group.skills)) != len(group.skills):
+    seen: set[object] = set()
+    groups = [g for g in data.get("agents") or [] if isinstance(g, dict)]
+    for index, group in enumerate(groups):
+        name, skills = group.get("name"), group.get("skills") or []
+        if name in seen:
+            problems.append((("agents", index, "name"), f"agent group {name!r} repeats"))
+        seen.add(name)
+        if len(set(map(str, skills))) != len(skills):
             problems.append((("agents", index, "skills"), "a skill is listed twice"))
-    served = {skill for group in scenario.agents for skill in group.skills}
-    for skill in scenario.arrivals.skills:
-        if skill not in served:
-            problems.append(
-                (("arrivals", "skills", skill), f"no agent group has skill {skill!r}")
-            )
+    served = {str(skill) for group in groups for skill in group.get("skills") or []}
+    for skill in (data.get("arrivals") or {}).get("skills") or {}:
+        if str(skill) not in served:
+            problems.append((("arrivals", "skills", skill), f"no agent group has skill {skill!r}"))
     return problems

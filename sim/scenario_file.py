@@ -26,7 +26,7 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from sim.distributions import DISTRIBUTION_NAMES
-from sim.scenario import Scenario
+from sim.scenario import Scenario, cross_problems_of
 
 Loc = tuple[str | int, ...]
 
@@ -71,14 +71,43 @@ def parse_scenario(
     text: str, source: str = "<scenario>", overrides: Iterable[str] = (),
     default_name: str | None = None,
 ) -> Scenario:
-    tree = read_tree(text, source)
+    problems: list[Problem] = []
+    tree = read_tree(text, source, problems)
     if default_name is not None and "name" not in tree:
-        tree["name"] = default_name
-    set_paths = apply_overrides(tree, overrides)
+        tree["name"] = scenario_name(default_name)
+    set_paths = apply_overrides(tree, overrides, problems)
     try:
-        return Scenario.model_validate(tree)
+        scenario = Scenario.model_validate(tree)
     except ValidationError as error:
-        raise ScenarioError(schema_problems(error, tree, source, set_paths)) from None
+        problems += schema_problems(error, tree, source, set_paths)
+        if not any(str(p.path).startswith(("agents", "arrivals")) and "skill" in p.message
+                   for p in problems):
+            problems += _raw_cross_problems(tree, source, set_paths)
+        raise ScenarioError(_unique(problems)) from None
+    if problems:
+        raise ScenarioError(_unique(problems))
+    return scenario
+
+
+def scenario_name(stem: str) -> str:
+    """A valid scenario name from a file name: `baseline.v2` -> `baseline-v2`."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", stem)[:64]
+    return name if name[:1].isalpha() else f"scenario-{name}"[:64]
+
+
+def _raw_cross_problems(tree: CommentedMap, source: str,
+                        set_paths: dict[Loc, str]) -> list[Problem]:
+    """Cross-section checks on the raw tree, so they are reported with field problems."""
+    try:
+        found = cross_problems_of(tree)
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return []  # too malformed to check; the schema problems say why
+    return [_locate(loc, message, tree, source, set_paths) for loc, message in found]
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.source, p.line or 0, p.column or 0, p.path,
+                                                 p.message))
 
 
 # YAML -------------------------------------------------------------------------------------
@@ -89,8 +118,11 @@ def _yaml() -> YAML:
     return yaml
 
 
-def read_tree(text: str, source: str) -> CommentedMap:
-    """The YAML document as nested mappings that remember where each key was written."""
+def read_tree(text: str, source: str, problems: list[Problem] | None = None) -> CommentedMap:
+    """The YAML document as nested mappings that remember where each key was written.
+
+    Duplicate keys go into `problems` when it is given (the first value is kept, so the rest
+    can still be checked); otherwise they are raised at once."""
     yaml = _yaml()
     try:
         root = yaml.compose(io.StringIO(text))
@@ -99,8 +131,10 @@ def read_tree(text: str, source: str) -> CommentedMap:
     if root is None:
         raise ScenarioError([Problem(source, "the file is empty; a scenario is a mapping")])
     duplicates = list(_duplicates(root, (), source))
-    if duplicates:
+    if duplicates and problems is None:
         raise ScenarioError(duplicates)
+    if problems is not None:
+        problems += duplicates
     tree = yaml.load(io.StringIO(text))
     if not isinstance(tree, CommentedMap):
         raise ScenarioError([Problem(source, "a scenario must be a mapping of settings",
@@ -145,17 +179,22 @@ def _item_name(node: Node, index: int) -> str:
 
 # --set overrides --------------------------------------------------------------------------
 
-def apply_overrides(tree: CommentedMap, overrides: Iterable[str]) -> dict[Loc, str]:
-    """Apply `dotted.key=value` (value read as YAML); returns tree locations -> the option."""
-    problems: list[Problem] = []
+def apply_overrides(tree: CommentedMap, overrides: Iterable[str],
+                    problems: list[Problem] | None = None) -> dict[Loc, str]:
+    """Apply `dotted.key=value` (value read as YAML); returns tree locations -> the option.
+
+    Options that cannot be applied go into `problems` when it is given, else are raised."""
+    found: list[Problem] = []
     applied: dict[Loc, str] = {}
     for option in overrides:
         try:
             applied[_override(tree, option)] = option
         except ValueError as error:
-            problems.append(Problem(f"--set {option}", str(error)))
-    if problems:
-        raise ScenarioError(problems)
+            found.append(Problem(f"--set {option}", str(error)))
+    if found and problems is None:
+        raise ScenarioError(found)
+    if problems is not None:
+        problems += found
     return applied
 
 
@@ -202,7 +241,8 @@ def _group_index(items: list[Any], part: str) -> int:
 # schema errors ----------------------------------------------------------------------------
 
 def schema_problems(
-    error: ValidationError, tree: CommentedMap, source: str, set_paths: dict[Loc, str]
+    error: ValidationError, tree: CommentedMap, source: str, set_paths: dict[Loc, str],
+    root: type[BaseModel] = Scenario,
 ) -> list[Problem]:
     problems: list[Problem] = []
     for detail in error.errors():
@@ -212,20 +252,20 @@ def schema_problems(
                 problems.append(_locate(tuple(loc), message, tree, source, set_paths))
             continue
         loc = tuple(detail["loc"])
-        message = _message(detail, loc)
+        message = _message(detail, loc, root)
         if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "dist")
         problems.append(_locate(loc, message, tree, source, set_paths))
     return sorted(problems, key=lambda p: (p.source, p.line or 0, p.column or 0, p.path))
 
 
-def _message(detail: Any, loc: Loc) -> str:
+def _message(detail: Any, loc: Loc, root: type[BaseModel]) -> str:
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     if kind == "missing":
         return "required setting is missing"
     if kind == "extra_forbidden":
-        return _unknown_key(loc)
+        return _unknown_key(loc, root)
     if kind == "union_tag_invalid":
         return (f"unknown distribution {ctx.get('tag')!r}; expected one of "
                 f"{', '.join(DISTRIBUTION_NAMES)}" + _did_you_mean(
@@ -243,9 +283,9 @@ _SAYS_WHAT_IT_GOT = frozenset({"value_error", "shift_order", "clock_time", "hipa
                                "share_sum", "timeout_activity", "warmup", "repeated_day"})
 
 
-def _unknown_key(loc: Loc) -> str:
+def _unknown_key(loc: Loc, root: type[BaseModel]) -> str:
     name = str(loc[-1])
-    model = _model_at(loc[:-1])
+    model = _model_at(loc[:-1], root)
     known = sorted(_keys(model)) if model is not None else []
     return f"unknown key {name!r}" + _did_you_mean(name, known)
 
@@ -259,9 +299,9 @@ def _keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
+def _model_at(loc: Loc, root: type[BaseModel]) -> type[BaseModel] | None:
     """The schema class that validates the mapping at `loc` (union tags are in the loc)."""
-    current: Any = Scenario
+    current: Any = root
     for part in loc:
         current = _step(current, part)
         if current is None:
@@ -311,29 +351,46 @@ def _locate(
     names: list[str] = []
     line, column = 1, 1
     walked: list[str | int] = []
-    for part in loc:
-        if isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            line, column = node.lc.item(part)[0] + 1, node.lc.item(part)[1] + 1
+    for index, part in enumerate(loc):
+        if part == "[key]" or (isinstance(node, dict) and isinstance(part, str)
+                               and part in DISTRIBUTION_NAMES and node.get("dist") == part):
+            continue  # a union tag or dict-key marker: not written in the file
+        walked.append(part)
+        position = _position(node, part)
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
             item = node[part]
             names.append(str(item["name"]) if isinstance(item, dict) and isinstance(
                 item.get("name"), str) else str(part))
             node = item
-        elif isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.key(part)[0] + 1, node.lc.key(part)[1] + 1
+        elif isinstance(node, dict) and part in node:
             names.append(str(part))
             node = node[part]
-        elif part == "[key]" or (isinstance(node, dict) and isinstance(part, str)
-                                 and part in DISTRIBUTION_NAMES and node.get("dist") == part):
-            continue  # a union tag or dict-key marker: not written in the file
         else:
             names.append(str(part))
             node = None
-        walked.append(part)
         option = set_paths.get(tuple(walked))
         if option is not None:
-            return Problem(f"--set {option}", message, ".".join(names + [
-                str(p) for p in loc[len(walked):] if p != "[key]"]))
+            rest = [str(p) for p in loc[index + 1:] if p != "[key]"]
+            return Problem(f"--set {option}", message, ".".join(names + rest))
+        if position is not None:
+            line, column = position
     return Problem(source, message, ".".join(names), line, column)
+
+
+def _position(node: Any, part: str | int) -> tuple[int, int] | None:
+    """1-based line and column where a key or item was written; None if it was not."""
+    try:
+        if isinstance(node, CommentedSeq) and isinstance(part, int):
+            found = node.lc.item(part)
+        elif isinstance(node, CommentedMap):
+            found = node.lc.key(part)
+        else:
+            return None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    if found is None or found[0] is None:
+        return None
+    return found[0] + 1, found[1] + 1
 
 
 # writing ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ SIM = Path(__file__).resolve().parent.parent / "sim"
 
 LAYERS: dict[str, tuple[str, ...]] = {
     "domain": ("lifecycle", "durations", "distributions", "streams", "scenario",
-               "scenario_file", "schema", "calendar", "demand", "diagrams"),
+               "scenario_file", "schema", "calendar", "demand", "diagrams", "sweep_file"),
     "engine": ("clock", "eventlog", "entities", "recorder", "router", "agents", "customers",
                "model"),
     "analysis": ("audit", "metrics", "stats", "experiment", "results", "plots", "runner",
@@ -34,6 +34,8 @@ def imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "sim":
+            found |= {f"sim.{alias.name}" for alias in node.names}  # from sim import theory
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
     return found
