@@ -58,6 +58,14 @@ def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None =
 Done = Callable[[Outcome], None]
 
 
+class Progress(Protocol):
+    """Where long work reports: the number of runs expected so far, and each one done."""
+
+    def total(self, runs: int) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
+
+
 class Executor(Protocol):
     name: str
 
@@ -108,8 +116,13 @@ def default_workers(jobs: int) -> int:
     return max(1, min(jobs, os.cpu_count() or 1))
 
 
-def executor_for(workers: int | None, jobs: int) -> Executor:
-    """Serial for one worker, else a local pool of `workers` (default: one per core)."""
+def executor_for(workers: int | None, jobs: int, scheduler: str | None = None) -> Executor:
+    """The dask cluster at `scheduler` if given; else serial for one worker, else a local
+    pool of `workers` (default: one per core)."""
+    if scheduler is not None:
+        from sim.distributed import DaskCluster  # optional dependency, imported on demand
+
+        return DaskCluster(scheduler)
     count = default_workers(jobs) if workers is None else workers
     return Serial() if count <= 1 else LocalPool(count)
 

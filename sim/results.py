@@ -92,10 +92,14 @@ class EventsWriter:
 
     def __init__(self, path: Path, order: list[tuple[int, int]]) -> None:
         self.path = path
-        self._order = order  # (point, replication) in the order rows must appear
+        self._order = list(order)  # (point, replication) in the order rows must appear
         self._next = 0
         self._waiting: dict[tuple[int, int], EventLog] = {}
         self._writer: pq.ParquetWriter | None = None
+
+    def expect(self, more: list[tuple[int, int]]) -> None:
+        """Runs added after the writer was made (more replications for a precision goal)."""
+        self._order += more
 
     def add(self, point: int, log: EventLog) -> None:
         self._waiting[(point, log.replication)] = log
@@ -105,19 +109,19 @@ class EventsWriter:
 
     def _write(self, log: EventLog) -> None:
         table = pa.Table.from_pandas(log.to_frame(), preserve_index=False)
-        table = table.cast(_SCHEMA)
+        table = table.cast(EVENT_SCHEMA)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, _SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
         self._writer.write_table(table)
 
     def close(self) -> None:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, _SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
         self._writer.close()
 
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
-_SCHEMA = pa.schema([
+EVENT_SCHEMA = pa.schema([
     ("replication", pa.int32()), ("time", pa.float64()), ("event", _TEXT),
     ("task", pa.int64()), ("conversation", pa.int64()), ("agent", _TEXT), ("detail", _TEXT),
 ])

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment import Executor, Outcome, jobs_for, run_all
+from sim.experiment import Executor, Outcome, Progress, jobs_for, run_all
 from sim.metrics import KPI_NAMES, Context, kpi_range
 from sim.plots import FigureData, draw
 from sim.results import (
@@ -30,9 +29,7 @@ from sim.results import (
     write_json,
 )
 from sim.scenario import Scenario
-from sim.stats import summarize
-
-Progress = Callable[[Outcome], None]
+from sim.stats import Target, replications_for, summarize
 
 
 @dataclass(frozen=True)
@@ -44,9 +41,11 @@ class RunOptions:
 @dataclass(frozen=True)
 class RunResult:
     folder: Path
+    scenario: Scenario  # as run: replications is the number actually run
     kpis: pd.DataFrame
     summary: pd.DataFrame
     wall: float
+    reached: pd.DataFrame | None = None  # the precision goal's ratios, when one was set
 
 
 def default_folder(root: Path, scenario: Scenario) -> Path:
@@ -54,23 +53,23 @@ def default_folder(root: Path, scenario: Scenario) -> Path:
 
 
 def kpi_frame(outcomes: list[Outcome]) -> pd.DataFrame:
-    rows = [{"replication": o.replication, **o.kpis} for o in outcomes]
+    rows = [{"replication": o.replication, **{k: o.kpis[k] for k in KPI_NAMES}}
+            for o in outcomes]
     return pd.DataFrame(rows, columns=["replication", *KPI_NAMES])
 
 
 def run_scenario(
     scenario: Scenario, folder: Path, executor: Executor, options: RunOptions = RunOptions(),
-    progress: Progress | None = None,
+    progress: Progress | None = None, target: Target | None = None, step: int = 1,
 ) -> RunResult:
-    """Run every replication of `scenario` and write its results folder atomically."""
+    """Run the replications of `scenario` (more, up to the target's cap, until the target's
+    precision is met) and write its results folder atomically."""
     started = time.perf_counter()
-    jobs = jobs_for(scenario, range(scenario.replications), keep_events=options.events
-                    or options.figures)
-    text = scenario_text(scenario)
     context = Context.of(scenario)
     figure_data = FigureData(context, scenario.flex.pause.expiry, scenario.flex.leave.window)
+    keep = options.events or options.figures
     with staged_folder(folder) as staging:
-        writer = EventsWriter(staging / EVENTS, [(0, r) for r in range(scenario.replications)])
+        writer = EventsWriter(staging / EVENTS, [])
 
         def done(outcome: Outcome) -> None:
             if outcome.log is not None:
@@ -80,13 +79,27 @@ def run_scenario(
                     writer.add(outcome.point, outcome.log)
                 outcome.log = None  # written: let it go
             if progress is not None:
-                progress(outcome)
+                progress.advance(outcome)
 
-        outcomes = run_all(jobs, executor, done)
+        outcomes: list[Outcome] = []
+        wanted, reached = scenario.replications, None
+        while len(outcomes) < wanted:
+            batch = range(len(outcomes), wanted)
+            writer.expect([(0, r) for r in batch])
+            if progress is not None:
+                progress.total(wanted)
+            outcomes += run_all(jobs_for(scenario, batch, keep_events=keep), executor, done)
+            summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
+            if target is not None:
+                reached = summary.assign(ratio=target.ratios(summary)).dropna(subset=["ratio"])
+                worst = target.worst(summary)
+                if worst > 1 and wanted < target.cap:
+                    wanted = replications_for(wanted, worst, target.cap, step)
         if options.events:
             writer.close()
+        scenario = scenario.model_copy(update={"replications": len(outcomes)})
+        text = scenario_text(scenario)
         kpis = kpi_frame(outcomes)
-        summary = summarize(kpis, KPI_NAMES, ranges=kpi_range)
         atomic_write_text(staging / SCENARIO, text)
         atomic_write_text(staging / KPIS, csv_text(kpis))
         atomic_write_text(staging / SUMMARY, csv_text(summary))
@@ -101,5 +114,6 @@ def run_scenario(
             "executor": executor.name,
             "events_written": options.events,
             "figures_written": options.figures,
+            "target": None if target is None else target.describe(),
         }))
-    return RunResult(folder, kpis, summary, wall)
+    return RunResult(folder, scenario, kpis, summary, wall, reached)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,3 +44,51 @@ def summarize(kpis: pd.DataFrame, names: tuple[str, ...], confidence: float = 0.
 
 def half_width(low: float, high: float) -> float:
     return (high - low) / 2
+
+
+def replications_for(current: int, worst_ratio: float, cap: int, step: int) -> int:
+    """Replications to aim for next so that a half-width `worst_ratio` times its target
+    shrinks to it (half-widths fall as 1/sqrt(n)): at least `step` more, at most `cap`."""
+    if not math.isfinite(worst_ratio):
+        return min(cap, current + step)
+    wanted = math.ceil(current * worst_ratio**2)
+    return min(cap, max(current + step, wanted))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A precision goal: each chosen KPI's 95% CI half-width within `value` (relative to the
+    KPI's mean when `relative`), adding replications up to `cap`."""
+
+    value: float
+    relative: bool
+    kpis: tuple[str, ...]
+    cap: int
+
+    @classmethod
+    def parse(cls, text: str, kpis: tuple[str, ...], cap: int) -> Target:
+        """`5%` is relative to the mean; a plain number is in the KPI's own unit."""
+        relative = text.strip().endswith("%")
+        try:
+            value = float(text.strip().rstrip("%")) / (100 if relative else 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a half-width such as 5% or 0.02") from None
+        if not value > 0:
+            raise ValueError(f"{text!r}: the half-width must be > 0")
+        return cls(value, relative, kpis, cap)
+
+    def ratios(self, summary: pd.DataFrame) -> pd.Series:
+        """Half-width / target for each summary row of a chosen KPI (NaN when undefined)."""
+        rows = summary[summary["kpi"].isin(self.kpis)]
+        half = (rows["ci_high"] - rows["ci_low"]) / 2
+        if self.relative:
+            half = half / rows["mean"].abs()
+        return (half / self.value).replace([np.inf, -np.inf], np.nan)
+
+    def worst(self, summary: pd.DataFrame) -> float:
+        ratios = self.ratios(summary)
+        return float(ratios.max()) if ratios.notna().any() else math.inf
+
+    def describe(self) -> str:
+        width = f"{self.value:.2%} of the mean" if self.relative else f"{self.value:g}"
+        return f"95% CI half-width within {width} for {', '.join(self.kpis)}"

@@ -15,7 +15,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "engine": ("clock", "eventlog", "entities", "recorder", "router", "agents", "customers",
                "model"),
     "analysis": ("audit", "metrics", "stats", "experiment", "results", "plots", "runner",
-                 "theory", "versions", "verify", "regress"),
+                 "theory", "versions", "verify", "regress", "sweep", "distributed", "warmup"),
     "interface": ("cli", "__main__", "__init__"),
 }
 ORDER = list(LAYERS)
