@@ -31,8 +31,8 @@ from rich.table import Table
 
 from sim import regress, sweep
 from sim import warmup as warmups
-from sim.durations import HOUR, DurationError, format_duration, parse_duration
-from sim.experiment import Executor, Outcome, executor_for
+from sim.durations import DurationError, format_duration, parse_duration
+from sim.experiment import Executor, Outcome, executor_for, interruptible
 from sim.metrics import KPI_NAMES, RATES, TIMES
 from sim.plots import sweep_figures
 from sim.runner import RunOptions, default_folder, run_scenario
@@ -86,11 +86,13 @@ def executor(workers: int | None, jobs: int, scheduler: str | None = None) -> Ex
 
 
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
-    if text is None:
-        return None
     unknown = [name for name in kpis if name not in KPI_NAMES]
     if unknown:
         fail_input([f"--kpi {name}: not a KPI (see docs/kpis.md)" for name in unknown])
+    if cap < 1:
+        fail_input([f"--max-replications {cap}: must be at least 1"])
+    if text is None:
+        return None
     try:
         return Target.parse(text, kpis, cap)
     except ValueError as error:
@@ -203,7 +205,8 @@ def run(file: Path | None, replications: int | None, seed: int | None,
 
 def guarded(work: Callable[[], Any]) -> Any:
     try:
-        return work()
+        with interruptible():
+            return work()
     except KeyboardInterrupt:
         say("interrupted: nothing was written", error=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -296,14 +299,16 @@ def sweep_command(file: Path, workers: int | None, scheduler: str | None, out: P
         fail_input(error.problems)
     chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS
     target = target_of(target_halfwidth, chosen, max_replications)
-    wanted = replications or spec.replications
+    if replications is not None and replications < 1:
+        fail_input([f"--replications {replications}: must be at least 1"])
+    wanted = replications if replications is not None else spec.replications
     folder = out or Path("results") / "sweeps" / spec.name
+    pool = executor(workers, len(spec.points) * wanted, scheduler)
     try:
         store = sweep.open_store(spec, folder)
     except sweep.SweepFolderError as error:
         fail_input([str(error)])
-    pool = executor(workers, len(spec.points) * wanted, scheduler)
-    already = len(store.done())
+    already = len([run for run in store.done(events) if run[1] < wanted])
     started = time.perf_counter()
     with Bar(quiet, spec.name) as bar:
         result, wanted = guarded_sweep(lambda: sweep_until(spec, store, wanted, pool, events,
@@ -320,7 +325,7 @@ def sweep_command(file: Path, workers: int | None, scheduler: str | None, out: P
     if target is not None:
         report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
                       .dropna(subset=["ratio"]), wanted)
-    ran = len(store.done()) - already
+    ran = len([run for run in store.done(events) if run[1] < wanted]) - already
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
         f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {pool.name})")
 
@@ -333,7 +338,7 @@ def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, ev
     while True:
         bar.total(len(spec.points) * wanted)
         bar.progress.update(bar.task, completed=len(
-            [d for d in store.done() if d[1] < wanted]))
+            [run for run in store.done(events) if run[1] < wanted]))
         sweep.run_missing(spec, store, wanted, pool, events, bar.advance)
         result = sweep.aggregate(spec, store, wanted)
         if target is None:
@@ -346,7 +351,8 @@ def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, ev
 
 def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
     try:
-        return work()
+        with interruptible():
+            return work()
     except KeyboardInterrupt:
         say(f"interrupted: {len(store.done())} runs are saved in {store.root}; run the same "
             "command again to finish the rest", error=True)
@@ -417,11 +423,10 @@ def warmup_command(file: Path | None, replications: int | None, overrides: tuple
     scenario = load(file or bundled("baseline.yaml"), list(overrides))
     try:
         period = parse_duration(cycle)
-    except DurationError as error:
-        fail_input([f"--cycle {error}"])
-    if period < HOUR or scenario.horizon < period + 10 * HOUR:
-        fail_input([f"--cycle {cycle}: needs at least 1h, and a horizon 10h longer than it"])
-    count = replications or scenario.replications
+        window = warmups.cycle_window(period, scenario.horizon)
+    except (DurationError, ValueError) as error:
+        fail_input([f"--cycle {cycle}: {error}"])
+    count = replications if replications is not None else scenario.replications
     if count < 1:
         fail_input([f"--replications {count}: must be at least 1"])
     pool = executor(workers, count)
@@ -432,7 +437,7 @@ def warmup_command(file: Path | None, replications: int | None, overrides: tuple
     guarded(lambda: warmups.draw(found, path, f"{scenario.name}: backlog over "
                                  f"{count} replications, no warm-up"))
     say(f"suggested warmup: {format_duration(found.suggested)} (MSER-5 on the hourly "
-        f"backlog averaged over {count} replications and a trailing {cycle} cycle; the "
+        f"backlog averaged over {count} replications and a trailing {window}h cycle; the "
         f"scenario says {format_duration(scenario.warmup)})")
     if found.at_limit:
         say("the minimum is at the search limit (half the horizon): the backlog may not "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.experiment import Done, Job, run_job
+from sim.experiment import Done, Job, check_stop, run_job
 
 
 class DaskCluster:
@@ -26,6 +26,7 @@ class DaskCluster:
             try:
                 for future in as_completed(futures):
                     done(future.result())
+                    check_stop()
             except BaseException:
                 client.cancel(futures)
                 raise

@@ -7,10 +7,13 @@ randomness comes from (seed, replication, purpose) streams.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -73,16 +76,55 @@ class Executor(Protocol):
         """Run every job, calling `done` with each outcome as it arrives (any order)."""
 
 
+# A stop request (Ctrl-C) is a flag that the executors look at between runs, so that it
+# never lands inside concurrent.futures while it holds its locks; `interruptible()` installs
+# the handler that sets it, and a second Ctrl-C interrupts at once.
+STOP = threading.Event()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    def request(signum: int, frame: object) -> None:
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        STOP.set()
+
+    previous = signal.signal(signal.SIGINT, request)
+    STOP.clear()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        STOP.clear()
+
+
+def check_stop() -> None:
+    if STOP.is_set():
+        raise KeyboardInterrupt
+
+
 class Serial:
     name = "serial"
 
     def run(self, jobs: Sequence[Job], done: Done) -> None:
         for job in jobs:
+            check_stop()
             done(run_job(job))
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Workers forked from a clean server that has already imported ccsim where the platform
+    has one (fast: no re-import per worker, and safe with threads in the parent, unlike a
+    plain fork); spawned elsewhere."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.experiment"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 class LocalPool:
-    """A pool of worker processes on this machine (spawned: safe with threads in the parent)."""
+    """A pool of worker processes on this machine."""
 
     name = "process-pool"
 
@@ -90,18 +132,24 @@ class LocalPool:
         self.workers = workers
 
     def run(self, jobs: Sequence[Job], done: Done) -> None:
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_method(),
+                                   initializer=_ignore_interrupts)
         try:
             pending: set[Future[Outcome]] = {pool.submit(run_job, job) for job in jobs}
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done(future.result())
+                check_stop()
         except BaseException:
             _stop(pool)
             raise
         pool.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (a terminal sends it to all)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,11 +69,11 @@ class Target:
     @classmethod
     def parse(cls, text: str, kpis: tuple[str, ...], cap: int) -> Target:
         """`5%` is relative to the mean; a plain number is in the KPI's own unit."""
-        relative = text.strip().endswith("%")
-        try:
-            value = float(text.strip().rstrip("%")) / (100 if relative else 1)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a half-width such as 5% or 0.02") from None
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)\s*(%?)\s*", text)
+        if match is None:
+            raise ValueError(f"{text!r} is not a half-width such as 5% or 0.02")
+        relative = match[2] == "%"
+        value = float(match[1]) / (100 if relative else 1)
         if not value > 0:
             raise ValueError(f"{text!r}: the half-width must be > 0")
         return cls(value, relative, kpis, cap)

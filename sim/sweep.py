@@ -37,6 +37,7 @@ from sim.sweep_file import Sweep
 from sim.versions import versions
 
 RUN = re.compile(r"point=(\d+)/replication=(\d+)\.json$")
+RUN_EVENT_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "replication"])
 DEFAULT_KPIS = ("service_level", "first_response_time_mean", "reservation_timeout_rate",
                 "reassignment_rate", "pause_expiry_rate", "reactivation_rate",
                 "tasks_canceled_ttl", "agent_occupancy", "backlog_mean")
@@ -57,20 +58,27 @@ class Store:
         return (self.root / "events" / f"point={point}" / f"replication={replication}"
                 / "part-0.parquet")
 
-    def done(self) -> set[tuple[int, int]]:
+    def done(self, events: bool = False) -> set[tuple[int, int]]:
+        """Committed runs; with `events`, only those whose event log was written too (a run
+        made with --no-events is run again when a resume asks for events)."""
         found = set()
         for path in (self.root / "runs").glob("point=*/replication=*.json"):
             match = RUN.search(path.as_posix())
             if match:
-                found.add((int(match[1]), int(match[2])))
+                point, replication = int(match[1]), int(match[2])
+                if not events or self.events_file(point, replication).exists():
+                    found.add((point, replication))
         return found
 
     def commit(self, outcome: Outcome) -> None:
-        """Event log first, KPIs last: the KPI file is the mark of a complete run."""
+        """Event log first, KPIs last: the KPI file is the mark of a complete run. The log
+        leaves out `replication`: the folder names say it (hive partitioning), so that
+        `pandas.read_parquet(<sweep>/events)` reads every run as one table."""
         if outcome.log is not None:
-            table = pa.Table.from_pandas(outcome.log.to_frame(), preserve_index=False)
+            frame = outcome.log.to_frame().drop(columns="replication")
+            table = pa.Table.from_pandas(frame, preserve_index=False)
             sink = pa.BufferOutputStream()
-            pq.write_table(table.cast(EVENT_SCHEMA), sink, compression="zstd")
+            pq.write_table(table.cast(RUN_EVENT_SCHEMA), sink, compression="zstd")
             atomic_write_bytes(self.events_file(outcome.point, outcome.replication),
                                sink.getvalue().to_pybytes())
         atomic_write_text(self.run_file(outcome.point, outcome.replication),
@@ -114,13 +122,14 @@ def open_store(sweep: Sweep, root: Path) -> Store:
                         "source": str(sweep.source), "base": str(sweep.base_path),
                         "keys": list(sweep.keys)})
     for point in sweep.points:
+        resolved = point.scenario.model_copy(update={"replications": sweep.replications})
         atomic_write_text(root / "points" / f"point={point.index}" / "scenario.yaml",
-                          scenario_text(point.scenario))
+                          scenario_text(resolved))
     return store
 
 
 def missing_jobs(sweep: Sweep, store: Store, replications: int, events: bool) -> list[Job]:
-    done = store.done()
+    done = store.done(events)
     return [Job(point.scenario, r, point.scenario.seed, keep_events=events, point=point.index)
             for r in range(replications) for point in sweep.points
             if (point.index, r) not in done]

@@ -90,34 +90,38 @@ def load_sweep(path: str | Path, kpi_names: tuple[str, ...]) -> Sweep:
 
 def _points(spec: SweepSpec, tree: CommentedMap, base: CommentedMap, path: Path) -> list[Point]:
     keys = list(spec.grid)
-    problems: list[Problem] = []
+    problems: set[Problem] = set()
     points = []
     for index, combination in enumerate(itertools.product(*spec.grid.values())):
         settings = dict(zip(keys, combination, strict=True))
+        options = {f"{key}={_yaml_value(value)}": key for key, value in settings.items()}
         candidate = copy.deepcopy(base)
+        found: list[Problem] = []
+        set_paths = apply_overrides(candidate, list(options), found)
         try:
-            apply_overrides(candidate, [f"{k}={_yaml_value(v)}" for k, v in settings.items()])
             points.append(Point(index, settings, Scenario.model_validate(candidate)))
-        except ScenarioError as error:
-            problems += [_grid_problem(tree, keys, settings, spec, p.message, path)
-                         for p in error.problems]
         except ValidationError as error:
-            for detail in error.errors():
-                message = f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}"
-                problems.append(_grid_problem(tree, keys, settings, spec, message, path))
+            found += schema_problems(error, candidate, str(path), set_paths)
+        for problem in found:
+            problems.add(_grid_problem(tree, spec, settings, options, problem, path))
     if problems:
-        raise ScenarioError(sorted(set(problems), key=str))
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0, str(p))))
     return points
 
 
-def _grid_problem(tree: CommentedMap, keys: list[str], settings: dict[str, Any],
-                  spec: SweepSpec, message: str, path: Path) -> Problem:
-    """Report a point's problem at the grid value it most likely comes from."""
-    for key in keys:
-        if key.split(".")[-1] in message or key in message:
-            index = spec.grid[key].index(settings[key])
-            return _located(tree, ("grid", key, index), message, path)
-    return _located(tree, ("grid",), f"point {settings}: {message}", path)
+def _grid_problem(tree: CommentedMap, spec: SweepSpec, settings: dict[str, Any],
+                  options: dict[str, str], problem: Problem, path: Path) -> Problem:
+    """Where in the sweep file a point's problem comes from: a key that reaches nothing is
+    reported at the key, a bad value at that value, anything else at the grid with the point."""
+    option = problem.source.removeprefix("--set ")
+    key = options.get(option)
+    if key is None:
+        return _located(tree, ("grid",), f"point {settings}: {problem.path}: {problem.message}",
+                        path)
+    if not problem.path:  # the key itself reaches nothing (an unknown agent group)
+        return _located(tree, ("grid", key), problem.message, path)
+    index = spec.grid[key].index(settings[key])
+    return _located(tree, ("grid", key, index), problem.message, path)
 
 
 def _located(tree: CommentedMap, loc: tuple[str | int, ...], message: str,

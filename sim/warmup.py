@@ -70,11 +70,21 @@ def trailing_mean(series: np.ndarray, window: int) -> np.ndarray:
     return means
 
 
+def cycle_window(cycle: float, horizon: float) -> int:
+    """The cycle in whole sample steps (hours); ValueError if it does not fit the horizon
+    with two batches to spare."""
+    window = round(cycle / STEP)
+    if window < 1:
+        raise ValueError("the cycle must be at least 1h")
+    if horizon < (window + 2 * BATCH) * STEP:
+        raise ValueError(f"a {window}h cycle needs a horizon of at least "
+                         f"{window + 2 * BATCH}h")
+    return window
+
+
 def suggest(scenario: Scenario, replications: int, executor: Executor, cycle: float = DAY,
             done: Callable[[Outcome], None] | None = None) -> Warmup:
-    window = max(1, round(cycle / STEP))
-    if scenario.horizon < (window + 2 * BATCH) * STEP:
-        raise ValueError(f"the horizon must exceed the cycle by at least {2 * BATCH} hours")
+    window = cycle_window(cycle, scenario.horizon)
     plain = scenario.model_copy(update={"warmup": 0.0})
     times = np.arange(0.0, scenario.horizon, STEP)
     outcomes = run_all(jobs_for(plain, range(replications)), executor, done)
