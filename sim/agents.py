@@ -144,7 +144,7 @@ class Agent:
         self.recorder.activity(self, ActivityCause.RESERVATION_MISSED)
         if self.recovery is not None:
             self.recovery.cancel()
-        self.recovery = self.clock.after(self.flex.timeout_recovery, self._recovered)
+        self.recovery = self.clock.after_fixed(self.flex.timeout_recovery, self._recovered)
         self.refresh()
 
     def _recovered(self) -> None:
@@ -178,7 +178,8 @@ class Agent:
 
     def _pause(self, task: Task, research: float) -> None:
         self.recorder.task(task, Event.TASK_PAUSED, "research")
-        task.pause_expiry = self.clock.after(self.flex.pause.expiry, self._pause_expired, task)
+        task.pause_expiry = self.clock.after_fixed(self.flex.pause.expiry, self._pause_expired,
+                                                    task)
         task.research = self.clock.after(research, self._research_done, task)
 
     def _research_done(self, task: Task) -> None:
@@ -252,7 +253,7 @@ class Agent:
             self._wrapup(task, WrapReason.LEAVE)
             self.customers.left(task, self)
         else:
-            task.hold = self.clock.after(handling.hold_for_reply, self._hold_over, task)
+            task.hold = self.clock.after_fixed(handling.hold_for_reply, self._hold_over, task)
 
     def customer_replied(self, task: Task) -> None:
         """R8: a reply joined this assigned task; if the agent was waiting for it, answer."""

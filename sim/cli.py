@@ -217,20 +217,23 @@ def guarded(work: Callable[[], Any]) -> Any:
 
 
 class Bar:
-    """Progress across runs with an ETA, on stderr; silent when quiet."""
+    """Progress across runs with an ETA, on stderr; silent when quiet.
+
+    It redraws when a run finishes rather than from a refresh thread, so that this process
+    stays single-threaded and can fork its workers (see sim.experiment)."""
 
     def __init__(self, quiet: bool, label: str) -> None:
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=stderr,
-            transient=True, disable=quiet)
+            transient=True, disable=quiet, auto_refresh=False)
         self.task = self.progress.add_task(label, total=None)
 
     def total(self, runs: int) -> None:
-        self.progress.update(self.task, total=runs)
+        self.progress.update(self.task, total=runs, refresh=True)
 
     def advance(self, outcome: Outcome) -> None:
-        self.progress.advance(self.task)
+        self.progress.update(self.task, advance=1, refresh=True)
 
     def __enter__(self) -> Bar:
         self.progress.start()

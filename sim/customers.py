@@ -125,7 +125,7 @@ class Customers:
         conversation = task.conversation
         conversation.left_by = agent
         self.recorder.conversation(conversation, Event.CONVERSATION_INACTIVE, agent=agent)
-        conversation.window = self.clock.after(
+        conversation.window = self.clock.after_fixed(
             self.scenario.flex.leave.window, self._window_closed, conversation)
 
     def _window_closed(self, conversation: Conversation) -> None:

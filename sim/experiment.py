@@ -113,10 +113,16 @@ class Serial:
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
-    """Workers forked from a clean server that has already imported ccsim where the platform
-    has one (fast: no re-import per worker, and safe with threads in the parent, unlike a
-    plain fork); spawned elsewhere."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    """How to start workers. A plain fork of this process starts them in milliseconds with
+    ccsim already imported, and is safe while this process runs no other thread (a thread
+    holding a lock at the fork would leave the lock held in the child forever). Otherwise,
+    workers fork from a clean server that has already imported ccsim, or are spawned where
+    the platform has no fork server. Start-up matters: a spawned worker spends about a
+    second importing, as long as several short runs."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["sim.experiment"])
         return context

@@ -105,7 +105,7 @@ class Router:
 
     def start_ttl(self, task: Task) -> None:
         """R6: created, or back from a pause expiry; rejections do not restart it."""
-        task.ttl = self.clock.after(self.ttl, self._ttl_expired, task)
+        task.ttl = self.clock.after_fixed(self.ttl, self._ttl_expired, task)
 
     def list_agent(self, agent: Agent) -> None:
         """The agent became eligible, or its last-reserved time changed (R2)."""
