@@ -122,31 +122,32 @@ def _pauses(data: FigureData) -> Figure:
     _shares(left, ["resumed", "expired"],
             [data.pauses["task.resumed"], data.pauses["task.pause-expired"]],
             "Pause outcomes")
-    hours = np.concatenate(data.paused_hours) if data.paused_hours else np.array([])
-    if len(hours):
-        right.hist(hours, bins=40, color="tab:orange")
-        right.axvline(data.pause_expiry / HOUR, color="black", linestyle="--",
-                      label="pause expiry")
-        right.legend()
-    else:
-        _empty(right, "no pauses ended in the measured window")
+    _hours(right, data.paused_hours, "tab:orange", data.pause_expiry, "pause expiry",
+           "no pauses ended in the measured window")
     right.set_xlabel("time paused (hours)")
     right.set_ylabel("pauses")
     right.set_title("Time paused")
     return figure
 
 
+def _hours(axes: Axes, parts: list[np.ndarray], color: str, limit: float, label: str,
+           empty: str) -> np.ndarray:
+    """A histogram of durations in hours with the setting that bounds them; the values."""
+    hours = np.concatenate(parts) if parts else np.array([])
+    if len(hours):
+        axes.hist(hours, bins=40, color=color)
+        axes.axvline(limit / HOUR, color="black", linestyle="--", label=label)
+        axes.legend()
+    else:
+        _empty(axes, empty)
+    return hours
+
+
 def _reactivation(data: FigureData) -> Figure:
     figure = Figure(figsize=(8, 4))
     axes = figure.subplots()
-    hours = np.concatenate(data.reactivation_hours) if data.reactivation_hours else np.array([])
-    if len(hours):
-        axes.hist(hours, bins=40, color="tab:green")
-        axes.axvline(data.leave_window / HOUR, color="black", linestyle="--",
-                     label="leave window")
-        axes.legend()
-    else:
-        _empty(axes, "no reactivations in the measured window")
+    hours = _hours(axes, data.reactivation_hours, "tab:green", data.leave_window,
+                   "leave window", "no reactivations in the measured window")
     axes.set_xlabel("delay from Leave to reactivation (hours)")
     axes.set_ylabel("conversations")
     axes.set_title(f"Reactivation after Leave: {len(hours):,} reactivated, "

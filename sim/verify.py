@@ -66,19 +66,25 @@ def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _erlang(servers: int, lam: float, mean_service: float) -> tuple[tuple[str, str, float], ...]:
+    """The M/M/c checks: mean wait, probability of waiting, occupancy."""
+    system = f"M/M/{servers}"
+    return (
+        (f"{system} mean wait (s)", "wait_to_accept_mean",
+         theory.mean_wait(servers, lam, mean_service)),
+        (f"{system} probability of waiting", "waited_share",
+         theory.erlang_c(servers, lam * mean_service)),
+        (f"{system} occupancy", "agent_occupancy", lam * mean_service / servers),
+    )
+
+
 def erlang_capacity_one() -> Configuration:
     """M/M/5 at load 0.8: instant accept, exponential compose, no wrap-up, capacity 1."""
     servers, mean_service, load = 5, 10 * MINUTE, 0.8
     lam = load * servers / mean_service
     scenario = _scenario("erlang-c-capacity-1", {"arrivals": {
         "per_day": lam * DAY, "skills": {"email": 1.0}}}, {"count": servers})
-    return Configuration(scenario.name, scenario, (
-        ("M/M/5 mean wait (s)", "wait_to_accept_mean",
-         theory.mean_wait(servers, lam, mean_service)),
-        ("M/M/5 probability of waiting", "waited_share",
-         theory.erlang_c(servers, lam * mean_service)),
-        ("M/M/5 occupancy", "agent_occupancy", load),
-    ))
+    return Configuration(scenario.name, scenario, _erlang(servers, lam, mean_service))
 
 
 def erlang_capacity_k() -> Configuration:
@@ -95,13 +101,7 @@ def erlang_capacity_k() -> Configuration:
         "handling": {"compose": "0s", "research": {
             "probability": 1, "duration": {"dist": "exponential", "mean": mean_service}}},
     })
-    return Configuration(scenario.name, scenario, (
-        ("M/M/9 mean wait (s)", "wait_to_accept_mean",
-         theory.mean_wait(servers, lam, mean_service)),
-        ("M/M/9 probability of waiting", "waited_share",
-         theory.erlang_c(servers, lam * mean_service)),
-        ("M/M/9 occupancy", "agent_occupancy", load),
-    ))
+    return Configuration(scenario.name, scenario, _erlang(servers, lam, mean_service))
 
 
 def reservation_timeouts() -> Configuration:
