@@ -44,8 +44,25 @@ class Audit:
         return dict(counts)
 
 
-def audit(events: pd.DataFrame, capacity: dict[str, int]) -> Audit:
-    """Check one replication's log; `capacity` maps agent name to its slot count."""
+def at_horizon(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where every task and conversation of one replication's log stands at its end: frames
+    (task, status, open) and (conversation, status, open); open ones have not reached a
+    terminal status of their table. Nothing created is left out."""
+    result = audit(events, None)
+    tasks = pd.DataFrame({"task": list(result.task_status),
+                          "status": [s.value for s in result.task_status.values()]})
+    conversations = pd.DataFrame({
+        "conversation": list(result.conversation_status),
+        "status": [s.value for s in result.conversation_status.values()]})
+    terminal_tasks = {s.value for s in TASK.terminal}
+    terminal_conversations = {s.value for s in CONVERSATION.terminal}
+    return (tasks.assign(open=~tasks["status"].isin(terminal_tasks)),
+            conversations.assign(open=~conversations["status"].isin(terminal_conversations)))
+
+
+def audit(events: pd.DataFrame, capacity: dict[str, int] | None) -> Audit:
+    """Check one replication's log; `capacity` maps agent name to its slot count (None: do
+    not check capacity)."""
     result = Audit()
     times = events["time"].to_numpy()
     if len(times) and np.any(np.diff(times) < 0):
@@ -63,7 +80,7 @@ def audit(events: pd.DataFrame, capacity: dict[str, int]) -> Audit:
 
 
 class _Replay:
-    def __init__(self, result: Audit, capacity: dict[str, int]) -> None:
+    def __init__(self, result: Audit, capacity: dict[str, int] | None) -> None:
         self.result = result
         self.capacity = capacity
         self.owner: dict[int, str | None] = {}
@@ -124,7 +141,7 @@ class _Replay:
         owner = self.owner[task]
         if owner is not None:
             self.load[owner] += (new in HOLDS_CAPACITY) - (status in HOLDS_CAPACITY)
-            if self.load[owner] > self.capacity.get(owner, 0):
+            if self.capacity is not None and self.load[owner] > self.capacity.get(owner, 0):
                 self.fail(time, f"agent {owner} holds {self.load[owner]} tasks "
                                 f"(capacity {self.capacity.get(owner)})")
         if event in _OWNER_CLEARED:

@@ -117,3 +117,20 @@ def test_invariants_hold_for_generated_scenarios(scenario: Scenario, replication
     conversations = frame.loc[frame["event"] == "conversation.created", "conversation"]
     assert set(conversations) == set(result.conversation_status)
     assert all(isinstance(status, TaskStatus) for status in result.task_status.values())
+
+
+def test_tasks_and_conversations_open_at_the_horizon_are_reported_as_open() -> None:
+    from sim.audit import at_horizon
+    from tests.scripted import group, replication
+
+    rep = replication(agents=[group(shift={"days": ["mon"], "start": "08:00", "end": "17:00"})])
+    rep.send_new(0, "email")  # answered after 08:00, completed by 08:06:10
+    rep.send_new(9 * 3600, "email")  # accepted at 09:00:10, being composed
+    rep.send_new(9 * 3600, "email")  # waiting: the agent's only slot is taken
+    tasks, conversations = at_horizon(rep.run(until=9 * 3600 + 60).to_frame())
+    assert tasks.set_index("task")["status"].to_dict() == {
+        1: "completed", 2: "assigned", 3: "pending"}
+    assert list(tasks["open"]) == [False, True, True]
+    assert conversations.set_index("conversation")["status"].to_dict() == {
+        1: "closed", 2: "active", 3: "active"}
+    assert list(conversations["open"]) == [False, True, True]
