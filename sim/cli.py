@@ -155,7 +155,8 @@ def precision_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Add replications until each chosen KPI's 95% CI half-width is "
                           "within WIDTH: 5% of the mean, or a number in the KPI's unit."),
         click.option("--kpi", "kpis", multiple=True, metavar="NAME",
-                     help="KPIs the precision goal (and sweep figures) apply to; repeatable."),
+                     help="KPIs the precision goal, sweep figures and sweep tables apply to; "
+                          "repeatable."),
         click.option("--max-replications", default=200, show_default=True,
                      help="Cap on replications when a precision goal is set."),
     )):
@@ -322,9 +323,9 @@ def sweep_command(file: Path, workers: int | None, scheduler: str | None, out: P
         "target": None if target is None else target.describe()})
     if figures:
         sweep_figures(result.summary, result.points, spec.keys, chosen, folder / "figures")
-    if not quiet:
+    if not quiet:  # every KPI, unless --kpi narrows the tables too
         for point in spec.points:
-            stdout.print(point_table(spec, point.index, result, chosen))
+            stdout.print(point_table(spec, point.index, result, kpis or KPI_NAMES))
     if target is not None:
         report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
                       .dropna(subset=["ratio"]), wanted)
