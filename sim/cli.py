@@ -250,9 +250,23 @@ def show(name: str, value: float) -> str:
     if name in RATES:
         return f"{value:.1%}"
     if name in TIMES:
-        return format_duration(round(value)) if value >= 0 else "-" + format_duration(
-            round(-value))
+        return clock_time(value)
     return f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
+
+
+def clock_time(seconds: float) -> str:
+    """A duration to read at a glance: 2d 04h, 4h 07m, 12m 30s, 45s."""
+    sign, rest = ("-" if seconds < 0 else ""), round(abs(seconds))
+    days, rest = divmod(rest, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours:02d}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m {secs:02d}s"
+    return f"{sign}{secs}s"
 
 
 def interval(name: str, low: float, high: float) -> str:
