@@ -431,3 +431,27 @@ def test_every_problem_is_reported_in_one_run(
     for start in expected:
         assert any(line.startswith(f"bad.yaml:{start}") for line in result.stderr.splitlines()
                    ), result.stderr
+
+
+def test_ctrl_c_stops_a_run_and_leaves_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.yaml"),
+         "-r", "20", "--out", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        time.sleep(3)  # imported and running replications
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
+        _, errors = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, errors
+    assert "interrupted: nothing was written" in errors
+    assert "Traceback" not in errors
+    assert list(tmp_path.iterdir()) == []  # no results folder, no staging folder
