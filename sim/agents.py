@@ -207,7 +207,6 @@ class Agent:
             self.resumes.remove(task)
         task.pause_expiry = None
         self.recorder.task(task, Event.TASK_PAUSE_EXPIRED)
-        task.agent = None
         task.declined_by.clear()  # back in the queue, open to any agent
         self.router.submit(task)
         self.router.start_ttl(task)

@@ -15,14 +15,12 @@ import pandas as pd
 from sim.lifecycle import (
     CONVERSATION,
     HOLDS_CAPACITY,
+    OWNERLESS,
     TASK,
     ConversationStatus,
     Event,
     TaskStatus,
 )
-
-_OWNER_CLEARED = {Event.RESERVATION_REJECTED, Event.RESERVATION_TIMEOUT,
-                  Event.TASK_PAUSE_EXPIRED, Event.TASK_CANCELED}
 
 
 @dataclass
@@ -36,12 +34,6 @@ class Audit:
     @property
     def ok(self) -> bool:
         return not self.violations
-
-    def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for status in self.task_status.values():
-            counts[status.value] += 1
-        return dict(counts)
 
 
 def at_horizon(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -144,6 +136,6 @@ class _Replay:
             if self.capacity is not None and self.load[owner] > self.capacity.get(owner, 0):
                 self.fail(time, f"agent {owner} holds {self.load[owner]} tasks "
                                 f"(capacity {self.capacity.get(owner)})")
-        if event in _OWNER_CLEARED:
+        if new in OWNERLESS:
             self.owner[task] = None
         self.result.task_status[task] = new

@@ -84,10 +84,6 @@ class DutyCalendar:
         self.starts = [low for low, _ in intervals]
         self.ends = [high for _, high in intervals]
 
-    def on_duty(self, t: float) -> bool:
-        i = bisect_right(self.starts, t) - 1
-        return i >= 0 and t < self.ends[i]
-
     def next_start(self, t: float) -> float:
         """t itself when on duty, else the next start of duty (inf when there is none)."""
         i = bisect_right(self.ends, t)

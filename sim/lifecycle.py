@@ -193,6 +193,9 @@ MACHINES: tuple[Machine[TaskStatus, Event], Machine[ReservationStatus, Event],
 # R7: the statuses in which a task occupies one of its agent's capacity slots.
 HOLDS_CAPACITY: frozenset[TaskStatus] = frozenset({_T.RESERVED, _T.ASSIGNED, _T.WRAPPING})
 
+# R4, R6, R10: a task that goes back to the queue or is canceled belongs to no agent.
+OWNERLESS: frozenset[TaskStatus] = frozenset({_T.PENDING, _T.CANCELED})
+
 # R6: the statuses in which a task's time-to-live clock runs (it has not been assigned).
 TTL_RUNS: frozenset[TaskStatus] = frozenset({_T.PENDING, _T.RESERVED})
 

@@ -267,12 +267,6 @@ def _waiting_changes(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return steps["time"].to_numpy()[changed], delta[changed]
 
 
-def backlog_series(events: pd.DataFrame) -> pd.Series:
-    """Tasks waiting for acceptance (pending or reserved), after each change."""
-    times, deltas = _waiting_changes(events)
-    return pd.Series(np.cumsum(deltas), index=times, name="backlog")
-
-
 def backlog_mean(log: Measures) -> float:
     times, deltas = _waiting_changes(log.events)
     return _time_average(times, deltas, log.context.warmup, log.context.horizon)

@@ -2,7 +2,8 @@
 
 Every status change of a task, reservation, conversation or agent activity goes through here
 (R16): the next status comes from the lifecycle table (an illegal change raises), the row is
-appended to the event log, and the owning agent's used capacity follows from R7.
+appended to the event log, the owning agent's used capacity follows from R7, and a task that
+goes back to the queue or is canceled leaves its agent (OWNERLESS).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sim.eventlog import EVENT_CODE, NONE, EventLog
 from sim.lifecycle import (
     ACTIVITY,
     CONVERSATION,
+    OWNERLESS,
     RESERVATION,
     TASK,
     Activity,
@@ -51,6 +53,8 @@ class Recorder:
         task.status = new = TASK.next(old, event)
         owner = task.agent
         self._row(event, task.id, task.conversation.id, _index(owner), detail)
+        if new in OWNERLESS:
+            task.agent = None
         delta = slot_delta(old, new)
         if delta:
             assert owner is not None, f"task {task.id} changes capacity without an owner"

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from sim.eventlog import EventLog
 from sim.scenario import Scenario
-from sim.scenario_file import dump_scenario, load_scenario
+from sim.scenario_file import dump_scenario
 from sim.versions import versions
 
 SCENARIO, KPIS, SUMMARY, EVENTS, MANIFEST, FIGURES = (
@@ -147,18 +147,6 @@ def manifest(scenario_text: str, seed: int, replications: int, wall: float,
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def read_scenario(folder: Path) -> Scenario:
-    return load_scenario(folder / SCENARIO)
-
-
-def read_kpis(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / KPIS)
-
-
-def read_summary(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / SUMMARY)
 
 
 def scenario_text(scenario: Scenario) -> str:

@@ -188,7 +188,6 @@ class Router:
         task, agent = reservation.task, reservation.agent
         self._close(reservation)
         self.recorder.reservation(reservation, outcome, detail)
-        task.agent = None
         task.declined_by.add(agent.index)
         if outcome is Event.RESERVATION_TIMEOUT:
             agent.missed()
@@ -207,7 +206,6 @@ class Router:
             self._close(reservation)
             self.recorder.reservation(reservation, Event.RESERVATION_CANCELED, "ttl")
         self.recorder.task(task, Event.TASK_CANCELED, "ttl")
-        task.agent = None
         task.ttl = None
         assert self.conversations is not None
         self.conversations.task_canceled(task)

@@ -8,6 +8,7 @@ schema error back to where it was written. Agent groups are addressed by name in
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import re
@@ -391,6 +392,18 @@ def _position(node: Any, part: str | int) -> tuple[int, int] | None:
     if found is None or found[0] is None:
         return None
     return found[0] + 1, found[1] + 1
+
+
+def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a scenario tree with `changes` merged in, mapping by mapping (lists and
+    values are replaced), for building scenarios in code."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 # writing ----------------------------------------------------------------------------------

@@ -43,10 +43,6 @@ def summarize(kpis: pd.DataFrame, names: tuple[str, ...], confidence: float = 0.
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
-def half_width(low: float, high: float) -> float:
-    return (high - low) / 2
-
-
 def replications_for(current: int, worst_ratio: float, cap: int, step: int) -> int:
     """Replications to aim for next so that a half-width `worst_ratio` times its target
     shrinks to it (half-widths fall as 1/sqrt(n)): at least `step` more, at most `cap`."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -208,9 +207,3 @@ def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
         if len(result.kpis) else 0, "seed": sweep.points[0].scenario.seed,
         "wall_seconds": round(wall, 3), "versions": versions(), **extra})
 
-
-def relative_half_widths(result: SweepResult, kpis: tuple[str, ...]) -> pd.DataFrame:
-    """Half-width of each point's 95% CI relative to |mean|, for the chosen KPIs."""
-    rows = result.summary[result.summary["kpi"].isin(kpis)]
-    width = (rows["ci_high"] - rows["ci_low"]) / 2 / rows["mean"].abs()
-    return rows.assign(relative=width.replace([np.inf], np.nan))

@@ -20,6 +20,7 @@ from sim import theory
 from sim.durations import DAY, MINUTE
 from sim.experiment import Executor, Job, Outcome, run_all
 from sim.scenario import Scenario
+from sim.scenario_file import merged
 from sim.stats import t_interval
 
 CONFIDENCE = 0.99
@@ -54,16 +55,8 @@ def _scenario(name: str, changes: dict[str, Any], agent: dict[str, Any]) -> Scen
     data = copy.deepcopy(BASE)
     data["name"] = name
     data.update(changes)
-    data["agents"][0] = _merge(data["agents"][0], agent)
+    data["agents"][0] = merged(data["agents"][0], agent)
     return Scenario.model_validate(data)
-
-
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(
-            out.get(key), dict) else value
-    return out
 
 
 def _erlang(servers: int, lam: float, mean_service: float) -> tuple[tuple[str, str, float], ...]:

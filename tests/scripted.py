@@ -6,13 +6,13 @@ itself. Durations are constants and probabilities are 0 or 1, so the trace is ex
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pandas as pd
 
 from sim.model import Replication
 from sim.scenario import Scenario
+from sim.scenario_file import merged as merge
 
 Row = tuple[float, str, int | None, str | None]
 
@@ -40,16 +40,6 @@ BASE: dict[str, Any] = {
     "customers": {"reply_probability": {"awaiting": 0, "resolved": 0}, "reply_delay": "1h"},
     "agents": [GROUP],
 }
-
-
-def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def group(**changes: Any) -> dict[str, Any]:

@@ -15,18 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
-from rich.console import Console
 
-from sim import cli
 from sim.metrics import KPI_NAMES
 from sim.scenario_file import load_scenario
+from tests.invoke import ccsim, no_crash
 
 ROOT = Path(__file__).resolve().parent.parent
 MALFORMED = ROOT / "tests" / "malformed"
 CORPUS = sorted(MALFORMED.glob("*.yaml"))
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-WIDE = 10_000  # columns
 
 EVENT_COLUMNS = ["replication", "time", "event", "task", "conversation", "agent", "detail"]
 RUN_FILES = {"scenario.yaml", "kpis.csv", "summary.csv", "events.parquet", "figures",
@@ -47,23 +44,6 @@ agents:
 """
 
 
-def ccsim(*args: str | Path, wide: bool = True) -> Result:
-    """Invoke the CLI in process.
-
-    `wide` swaps the CLI's rich consoles (tables, progress) for very wide ones, so table
-    cells are not wrapped in what the tests read; problem lines are plain and never wrap
-    (test_long_problem_lines_are_not_wrapped).
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        if wide:
-            patch.setattr(cli, "stdout", Console(width=WIDE))
-            patch.setattr(cli, "stderr", Console(stderr=True, width=WIDE))
-        return CliRunner().invoke(cli.main, [str(arg) for arg in args])
-
-
-def no_crash(result: Result) -> None:
-    assert "Traceback" not in result.output, result.output
-    assert "internal error" not in result.output, result.output
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -24,15 +24,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner, Result
-from rich.console import Console
+from click.testing import Result
 
-from sim import cli
 from sim.durations import parse_duration
 from sim.metrics import KPI_NAMES
 from sim.scenario_file import load_scenario
 from sim.stats import Target, replications_for
 from sim.sweep_file import load_sweep
+from tests.invoke import ccsim, no_crash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,17 +114,6 @@ HEAVY_RUNS = 16
 QUICK = ("-w", "1", "-q", "--no-events", "--no-figures")
 
 
-def ccsim(*args: str | Path) -> Result:
-    """The CLI in process, with consoles wide enough that table lines do not wrap."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "stdout", Console(width=10_000))
-        patch.setattr(cli, "stderr", Console(stderr=True, width=10_000))
-        return CliRunner().invoke(cli.main, [str(arg) for arg in args])
-
-
-def no_crash(result: Result) -> None:
-    assert "Traceback" not in result.output, result.output
-    assert "internal error" not in result.output, result.output
 
 
 def make(folder: Path, sweep: str = SWEEP, base: str = BASE, name: str = "sweep.yaml") -> Path:

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
-from rich.console import Console
 
-from sim import cli
 from sim.durations import HOUR
 from sim.warmup import BATCH, Warmup, mser, trailing_mean
+from tests.invoke import ccsim, no_crash
 
 TINY = """\
 name: tiny_warmup
@@ -35,16 +33,6 @@ agents:
 """
 
 
-def ccsim(*args: str | Path) -> Result:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "stdout", Console(width=10_000))
-        patch.setattr(cli, "stderr", Console(stderr=True, width=10_000))
-        return CliRunner().invoke(cli.main, [str(arg) for arg in args])
-
-
-def no_crash(result: Result) -> None:
-    assert "Traceback" not in result.output, result.output
-    assert "internal error" not in result.output, result.output
 
 
 @pytest.fixture

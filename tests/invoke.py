@@ -1,0 +1,32 @@
+"""Running the `ccsim` CLI in process, for the CLI, sweep and warm-up tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from rich.console import Console
+
+from sim import cli
+
+WIDE = 10_000  # columns
+
+
+def ccsim(*args: str | Path, wide: bool = True) -> Result:
+    """Invoke the CLI in process.
+
+    `wide` swaps the CLI's rich consoles (tables, progress) for very wide ones, so table
+    cells are not wrapped in what the tests read; problem lines are plain and never wrap
+    (test_long_problem_lines_are_not_wrapped).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        if wide:
+            patch.setattr(cli, "stdout", Console(width=WIDE))
+            patch.setattr(cli, "stderr", Console(stderr=True, width=WIDE))
+        return CliRunner().invoke(cli.main, [str(arg) for arg in args])
+
+
+def no_crash(result: Result) -> None:
+    assert "Traceback" not in result.output, result.output
+    assert "internal error" not in result.output, result.output
