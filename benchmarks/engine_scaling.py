@@ -16,8 +16,8 @@ import resource
 import time
 from typing import Any
 
-from sim.model import Replication
-from sim.scenario import Scenario
+from sim.domain.scenario import Scenario
+from sim.engine.model import Replication
 
 PER_AGENT_PER_DAY = 40  # about 60% of an agent's hands at the default handling
 

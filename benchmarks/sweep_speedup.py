@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim import sweep
-from sim.experiment import LocalPool, Serial
-from sim.metrics import KPI_NAMES
-from sim.sweep_file import load_sweep
+from sim.analysis import sweep
+from sim.analysis.executors import LocalPool, Serial
+from sim.analysis.metrics import KPI_NAMES
+from sim.domain.sweep_file import load_sweep
 
 BASE = """\
 name: bench

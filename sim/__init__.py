@@ -1,17 +1,35 @@
 """ccsim: a discrete-event simulation of a Flex-style email contact center.
 
-Layers (imports only go downwards; tests/test_architecture.py checks it):
-- domain: lifecycle, durations, distributions, streams, scenario, scenario_file, schema,
-  calendar, demand
-- engine (SimPy): clock, eventlog, entities, recorder, router, agents, customers, model
-- analysis (pandas, matplotlib; no SimPy): audit, metrics, stats, experiment, results, plots,
-  runner, theory, versions
-- interface: cli, __main__
+The package is drawn in layers, one sub-package each; a module imports only from its own
+layer or those below (tests/test_architecture.py checks it, docs/architecture.md draws it):
+
+- `sim.domain`: the lifecycle tables, scenarios and their files, distributions, streams,
+  calendars and demand (no SimPy, no pandas);
+- `sim.engine`: the SimPy model of one replication and its event log;
+- `sim.analysis`: KPIs, experiments and executors, results, plots, theory and checks;
+- `sim.cli`: the `ccsim` command line.
+
+The public API below is imported on first use, so `import sim` stays cheap.
 """
 
-from sim.model import Replication, run_replication
-from sim.scenario import Scenario
-from sim.scenario_file import ScenarioError, load_scenario, parse_scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.domain.scenario import Scenario
+    from sim.domain.scenario_file import ScenarioError, load_scenario, parse_scenario
+    from sim.engine.model import Replication, run_replication
+
+_PUBLIC = {
+    "Replication": "sim.engine.model",
+    "Scenario": "sim.domain.scenario",
+    "ScenarioError": "sim.domain.scenario_file",
+    "load_scenario": "sim.domain.scenario_file",
+    "parse_scenario": "sim.domain.scenario_file",
+    "run_replication": "sim.engine.model",
+}
 
 __all__ = [
     "Replication",
@@ -21,3 +39,16 @@ __all__ = [
     "parse_scenario",
     "run_replication",
 ]
+assert sorted(__all__) == sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -9,6 +9,7 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from sim import cli
+from sim.cli import output
 
 WIDE = 10_000  # columns
 
@@ -22,8 +23,8 @@ def ccsim(*args: str | Path, wide: bool = True) -> Result:
     """
     with pytest.MonkeyPatch.context() as patch:
         if wide:
-            patch.setattr(cli, "stdout", Console(width=WIDE))
-            patch.setattr(cli, "stderr", Console(stderr=True, width=WIDE))
+            patch.setattr(output, "stdout", Console(width=WIDE))
+            patch.setattr(output, "stderr", Console(stderr=True, width=WIDE))
         return CliRunner().invoke(cli.main, [str(arg) for arg in args])
 
 

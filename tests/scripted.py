@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.model import Replication
-from sim.scenario import Scenario
-from sim.scenario_file import merged as merge
+from sim.domain.scenario import Scenario
+from sim.domain.scenario_file import merged as merge
+from sim.engine.model import Replication
 
 Row = tuple[float, str, int | None, str | None]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.metrics import KPI_NAMES
-from sim.scenario_file import load_scenario
+from sim.analysis.metrics import KPI_NAMES
+from sim.domain.scenario_file import load_scenario
 from tests.invoke import ccsim, no_crash
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.diagrams import MACHINES, render
-from sim.lifecycle import TASK
-from sim.metrics import KPI_NAMES, TARGET
+from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.timeweighted import TARGET
+from sim.domain.diagrams import MACHINES, render
+from sim.domain.lifecycle import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_state_diagrams_in_model_md_match_the_tables() -> None:
     document = (ROOT / "docs" / "model.md").read_text()
-    assert render(document) == document, "run: python -m sim.diagrams docs/model.md"
+    assert render(document) == document, "run: python -m sim.domain.diagrams docs/model.md"
     for name in MACHINES:
         assert f"<!-- diagram:{name} -->" in document
 
@@ -33,3 +34,23 @@ def test_every_task_event_leads_to_one_status() -> None:
         targets.setdefault(event.value, set()).add(target.value)
     assert all(len(found) == 1 for found in targets.values())
     assert set(TARGET) == set(targets)
+
+
+def test_package_diagram_in_architecture_md_matches_the_imports() -> None:
+    from sim.analysis import codemap
+
+    document = (ROOT / "docs" / "architecture.md").read_text()
+    assert "<!-- packages -->" in document
+    assert codemap.render(document) == document, (
+        "run: python -m sim.analysis.codemap docs/architecture.md")
+
+
+def test_help_summaries_are_the_commands_own() -> None:
+    import importlib
+
+    from sim.cli import COMMANDS
+
+    for name, (module, summary) in COMMANDS.items():
+        command = importlib.import_module(module).command
+        assert command.name == name
+        assert (command.help or "").splitlines()[0] == summary, name

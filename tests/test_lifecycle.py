@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sim.entities import Conversation, Task
-from sim.lifecycle import (
+from sim.domain.lifecycle import (
     ACTIVITY,
     CONVERSATION,
     RESERVATION,
@@ -25,7 +24,8 @@ from sim.lifecycle import (
     may_pause,
     slot_delta,
 )
-from sim.model import ComplianceError, Replication
+from sim.engine.entities import Conversation, Task
+from sim.engine.model import ComplianceError, Replication
 from tests.scripted import scenario
 
 

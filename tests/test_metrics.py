@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.audit import audit
-from sim.eventlog import EVENT_NAMES
-from sim.metrics import KPI_NAMES, Context, kpis
+from sim.analysis.audit import audit
+from sim.analysis.context import Context
+from sim.analysis.metrics import KPI_NAMES, kpis
+from sim.engine.eventlog import EVENT_NAMES
 
 Row = tuple[float, str, int | None, int | None, str | None, str]
 

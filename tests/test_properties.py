@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.audit import audit
-from sim.lifecycle import TaskStatus
-from sim.model import Replication
-from sim.scenario import Scenario
+from sim.analysis.audit import audit
+from sim.domain.lifecycle import TaskStatus
+from sim.domain.scenario import Scenario
+from sim.engine.model import Replication
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SKILLS = ["billing", "tech", "sales"]
@@ -120,7 +120,7 @@ def test_invariants_hold_for_generated_scenarios(scenario: Scenario, replication
 
 
 def test_tasks_and_conversations_open_at_the_horizon_are_reported_as_open() -> None:
-    from sim.audit import at_horizon
+    from sim.analysis.audit import at_horizon
     from tests.scripted import group, replication
 
     rep = replication(agents=[group(shift={"days": ["mon"], "start": "08:00", "end": "17:00"})])

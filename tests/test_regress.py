@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from sim.agents import Agent
 from sim.cli import main
-from sim.lifecycle import Event
+from sim.domain.lifecycle import Event
+from sim.engine.agents import Agent
 
 SCENARIO = """\
 name: tiny

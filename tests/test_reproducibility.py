@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.experiment import LocalPool, Serial, jobs_for, run_all
-from sim.model import run_replication
-from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.analysis.executors import LocalPool, Serial, run_all
+from sim.analysis.experiment import jobs_for
+from sim.domain.scenario import Scenario
+from sim.domain.streams import Streams
+from sim.engine.model import run_replication
 from tests.scripted import merge
 
 BUSY: dict = {

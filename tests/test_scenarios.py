@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.audit import audit
-from sim.metrics import KPI_NAMES, Context, kpis
-from sim.model import Replication
-from sim.scenario_file import load_scenario
+from sim.analysis.audit import audit
+from sim.analysis.context import Context
+from sim.analysis.metrics import KPI_NAMES, kpis
+from sim.domain.scenario_file import load_scenario
+from sim.engine.model import Replication
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 

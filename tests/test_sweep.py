@@ -26,11 +26,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
 
-from sim.durations import parse_duration
-from sim.metrics import KPI_NAMES
-from sim.scenario_file import load_scenario
-from sim.stats import Target, replications_for
-from sim.sweep_file import load_sweep
+from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.stats import Target, replications_for
+from sim.domain.durations import parse_duration
+from sim.domain.scenario_file import load_scenario
+from sim.domain.sweep_file import load_sweep
 from tests.invoke import ccsim, no_crash
 
 ROOT = Path(__file__).resolve().parent.parent

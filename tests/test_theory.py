@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sim.theory import (
+from sim.analysis.theory import (
     Check,
     erlang_b,
     erlang_c,

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sim import verify as verification
+from sim.analysis import verify as verification
+from sim.analysis.executors import LocalPool, Serial, run_all
+from sim.analysis.experiment import jobs_for
+from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.theory import Check
 from sim.cli import main
-from sim.experiment import LocalPool, Serial, jobs_for, run_all
-from sim.metrics import KPI_NAMES
-from sim.scenario import Scenario
-from sim.theory import Check
+from sim.domain.scenario import Scenario
 from tests.scripted import merge
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.durations import HOUR
-from sim.warmup import BATCH, Warmup, mser, trailing_mean
+from sim.analysis.warmup import BATCH, Warmup, mser, trailing_mean
+from sim.domain.durations import HOUR
 from tests.invoke import ccsim, no_crash
 
 TINY = """\

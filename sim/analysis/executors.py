@@ -1,0 +1,113 @@
+"""Executors: where jobs run. Serial, a pool of processes on this machine, or a dask
+cluster (sim.analysis.distributed); every one returns the same outcomes for the same jobs."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from sim.analysis.experiment import Done, Job, Outcome, check_stop, run_job
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        """Run every job, calling `done` with each outcome as it arrives (any order)."""
+
+
+class Serial:
+    name = "serial"
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        for job in jobs:
+            check_stop()
+            done(run_job(job))
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """How to start workers. A plain fork of this process starts them in milliseconds with
+    ccsim already imported, and is safe while this process runs no other thread (a thread
+    holding a lock at the fork would leave the lock held in the child forever). Otherwise,
+    workers fork from a clean server that has already imported ccsim, or are spawned where
+    the platform has no fork server. Start-up matters: a spawned worker spends about a
+    second importing, as long as several short runs."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.analysis.executors"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class LocalPool:
+    """A pool of worker processes on this machine."""
+
+    name = "process-pool"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def run(self, jobs: Sequence[Job], done: Done) -> None:
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_method(),
+                                   initializer=_ignore_interrupts)
+        try:
+            pending: set[Future[Outcome]] = {pool.submit(run_job, job) for job in jobs}
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done(future.result())
+                check_stop()
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (a terminal sends it to all)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued jobs and end the workers now (Ctrl-C must not wait for running jobs)."""
+    processes: dict[Any, Any] = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.terminate()
+
+
+def default_workers(jobs: int) -> int:
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
+def executor_for(workers: int | None, jobs: int, scheduler: str | None = None) -> Executor:
+    """The dask cluster at `scheduler` if given; else serial for one worker, else a local
+    pool of `workers` (default: one per core)."""
+    if scheduler is not None:
+        from sim.analysis.distributed import DaskCluster  # optional dependency, imported on demand
+
+        return DaskCluster(scheduler)
+    count = default_workers(jobs) if workers is None else workers
+    return Serial() if count <= 1 else LocalPool(count)
+
+
+def run_all(jobs: Sequence[Job], executor: Executor, done: Done | None = None
+            ) -> list[Outcome]:
+    """Every outcome, in job order (point, replication), whatever order they finished in."""
+    outcomes: list[Outcome] = []
+
+    def collect(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if done is not None:
+            done(outcome)
+
+    executor.run(jobs, collect)
+    return sorted(outcomes, key=lambda o: (o.point, o.replication))

@@ -1,0 +1,95 @@
+"""Jobs of an experiment: one replication of one scenario with its seed, and its outcome
+(the KPI row and, optionally, the event log).
+
+The same job gives the same outcome wherever it runs (sim.analysis.executors): all
+randomness comes from (seed, replication, purpose) streams. Ctrl-C is a stop request that
+executors look at between runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sim.analysis.context import Context
+from sim.analysis.metrics import KPI_NAMES, measures
+from sim.domain.scenario import Scenario
+from sim.engine.eventlog import EventLog
+from sim.engine.model import Replication
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario: Scenario
+    replication: int
+    seed: int
+    keep_events: bool = True
+    point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
+    extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.metrics.EXTRA)
+
+
+@dataclass
+class Outcome:
+    point: int
+    replication: int
+    kpis: dict[str, float]
+    seconds: float
+    log: EventLog | None = field(default=None, repr=False)
+
+
+def run_job(job: Job) -> Outcome:
+    """Simulate one replication and measure it; runs in whatever process the executor uses."""
+    started = time.perf_counter()
+    log = Replication(job.scenario, job.replication, job.seed).run()
+    values = measures(log.to_frame(), Context.of(job.scenario), KPI_NAMES + job.extra)
+    return Outcome(job.point, job.replication, values, time.perf_counter() - started,
+                   log if job.keep_events else None)
+
+
+def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None = None,
+             keep_events: bool = True, point: int = 0) -> list[Job]:
+    seed = scenario.seed if seed is None else seed
+    return [Job(scenario, r, seed, keep_events, point) for r in replications]
+
+
+Done = Callable[[Outcome], None]
+
+
+class Progress(Protocol):
+    """Where long work reports: the number of runs expected so far, and each one done."""
+
+    def total(self, runs: int) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
+
+
+# A stop request (Ctrl-C) is a flag that the executors look at between runs, so that it
+# never lands inside concurrent.futures while it holds its locks; `interruptible()` installs
+# the handler that sets it, and a second Ctrl-C interrupts at once.
+STOP = threading.Event()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    def request(signum: int, frame: object) -> None:
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        STOP.set()
+
+    previous = signal.signal(signal.SIGINT, request)
+    STOP.clear()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        STOP.clear()
+
+
+def check_stop() -> None:
+    if STOP.is_set():
+        raise KeyboardInterrupt

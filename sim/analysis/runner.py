@@ -1,0 +1,121 @@
+"""`ccsim run`: replications of one scenario into one results folder (DESIGN.md section 3)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis.context import Context
+from sim.analysis.executors import Executor, run_all
+from sim.analysis.experiment import Outcome, Progress, jobs_for
+from sim.analysis.metrics import KPI_NAMES, kpi_range
+from sim.analysis.plots import FigureData, draw
+from sim.analysis.results import (
+    EVENTS,
+    FIGURES,
+    KPIS,
+    MANIFEST,
+    SCENARIO,
+    SUMMARY,
+    EventsWriter,
+    atomic_write_text,
+    csv_text,
+    manifest,
+    run_id,
+    scenario_text,
+    staged_folder,
+    write_json,
+)
+from sim.analysis.stats import Target, replications_for, summarize
+from sim.domain.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    events: bool = True
+    figures: bool = True
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: Path
+    scenario: Scenario  # as run: replications is the number actually run
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+    wall: float
+    reached: pd.DataFrame | None = None  # the precision goal's ratios, when one was set
+
+
+def default_folder(root: Path, scenario: Scenario) -> Path:
+    return root / scenario.name / run_id(scenario_text(scenario))
+
+
+def kpi_frame(outcomes: list[Outcome]) -> pd.DataFrame:
+    rows = [{"replication": o.replication, **{k: o.kpis[k] for k in KPI_NAMES}}
+            for o in outcomes]
+    return pd.DataFrame(rows, columns=["replication", *KPI_NAMES])
+
+
+def run_scenario(
+    scenario: Scenario, folder: Path, executor: Executor, options: RunOptions = RunOptions(),
+    progress: Progress | None = None, target: Target | None = None, step: int = 1,
+) -> RunResult:
+    """Run the replications of `scenario` (more, up to the target's cap, until the target's
+    precision is met) and write its results folder atomically."""
+    started = time.perf_counter()
+    context = Context.of(scenario)
+    figure_data = FigureData(context, scenario.flex.pause.expiry, scenario.flex.leave.window)
+    keep = options.events or options.figures
+    with staged_folder(folder) as staging:
+        writer = EventsWriter(staging / EVENTS, [])
+
+        def done(outcome: Outcome) -> None:
+            if outcome.log is not None:
+                if options.figures:
+                    figure_data.add(outcome.log.to_frame())
+                if options.events:
+                    writer.add(outcome.point, outcome.log)
+                outcome.log = None  # written: let it go
+            if progress is not None:
+                progress.advance(outcome)
+
+        outcomes: list[Outcome] = []
+        wanted, reached = scenario.replications, None
+        while len(outcomes) < wanted:
+            batch = range(len(outcomes), wanted)
+            writer.expect([(0, r) for r in batch])
+            if progress is not None:
+                progress.total(wanted)
+            outcomes += run_all(jobs_for(scenario, batch, keep_events=keep), executor, done)
+            summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
+            if target is not None:
+                reached = summary.assign(ratio=target.ratios(summary)).dropna(subset=["ratio"])
+                worst = target.worst(summary)
+                if worst > 1 and wanted < target.cap:
+                    wanted = replications_for(wanted, worst, target.cap, step)
+        if options.events:
+            writer.close()
+        scenario = scenario.model_copy(update={"replications": len(outcomes)})
+        text = scenario_text(scenario)
+        kpis = kpi_frame(outcomes)
+        atomic_write_text(staging / SCENARIO, text)
+        atomic_write_text(staging / KPIS, csv_text(kpis))
+        atomic_write_text(staging / SUMMARY, csv_text(summary))
+        if options.figures:
+            draw(figure_data, staging / FIGURES)
+        wall = time.perf_counter() - started
+        write_json(staging / MANIFEST, manifest(text, scenario.seed, scenario.replications,
+                                                wall, {
+            "scenario": scenario.name,
+            "run_id": folder.name,
+            "command": " ".join(["ccsim", *sys.argv[1:]]),
+            "executor": executor.name,
+            "events_written": options.events,
+            "figures_written": options.figures,
+            "target": None if target is None else target.describe(),
+        }))
+    return RunResult(folder, scenario, kpis, summary, wall, reached)

@@ -1,0 +1,210 @@
+"""`ccsim sweep`: every grid point x the same replication seeds, resumable.
+
+The output folder is stable (not time-stamped) so that running the same sweep again resumes
+it. Each run commits by writing its event log and then, last, its KPI file
+(`runs/point=P/replication=R.json`): a run whose KPI file exists is complete, and one without
+it is run again, so an interrupted sweep (even killed) loses nothing and duplicates nothing.
+Tables, CSV files and figures are rebuilt from the committed runs at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.analysis.executors import Executor, run_all
+from sim.analysis.experiment import Job, Outcome
+from sim.analysis.metrics import KPI_NAMES, kpi_range
+from sim.analysis.results import (
+    EVENT_SCHEMA,
+    atomic_write_bytes,
+    atomic_write_text,
+    csv_text,
+    digest,
+    scenario_text,
+    write_json,
+)
+from sim.analysis.stats import summarize, t_interval
+from sim.analysis.versions import versions
+from sim.domain.sweep_file import Sweep
+
+RUN = re.compile(r"point=(\d+)/replication=(\d+)\.json$")
+RUN_EVENT_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "replication"])
+DEFAULT_KPIS = ("service_level", "first_response_time_mean", "reservation_timeout_rate",
+                "reassignment_rate", "pause_expiry_rate", "reactivation_rate",
+                "tasks_canceled_ttl", "agent_occupancy", "backlog_mean")
+
+
+class SweepFolderError(ValueError):
+    """The output folder holds another sweep."""
+
+
+@dataclass(frozen=True)
+class Store:
+    root: Path
+
+    def run_file(self, point: int, replication: int) -> Path:
+        return self.root / "runs" / f"point={point}" / f"replication={replication}.json"
+
+    def events_file(self, point: int, replication: int) -> Path:
+        return (self.root / "events" / f"point={point}" / f"replication={replication}"
+                / "part-0.parquet")
+
+    def done(self, events: bool = False) -> set[tuple[int, int]]:
+        """Committed runs; with `events`, only those whose event log was written too (a run
+        made with --no-events is run again when a resume asks for events)."""
+        found = set()
+        for path in (self.root / "runs").glob("point=*/replication=*.json"):
+            match = RUN.search(path.as_posix())
+            if match:
+                point, replication = int(match[1]), int(match[2])
+                if not events or self.events_file(point, replication).exists():
+                    found.add((point, replication))
+        return found
+
+    def commit(self, outcome: Outcome) -> None:
+        """Event log first, KPIs last: the KPI file is the mark of a complete run. The log
+        leaves out `replication`: the folder names say it (hive partitioning), so that
+        `pandas.read_parquet(<sweep>/events)` reads every run as one table."""
+        if outcome.log is not None:
+            frame = outcome.log.to_frame().drop(columns="replication")
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            sink = pa.BufferOutputStream()
+            pq.write_table(table.cast(RUN_EVENT_SCHEMA), sink, compression="zstd")
+            atomic_write_bytes(self.events_file(outcome.point, outcome.replication),
+                               sink.getvalue().to_pybytes())
+        atomic_write_text(self.run_file(outcome.point, outcome.replication),
+                          json.dumps({"point": outcome.point,
+                                      "replication": outcome.replication,
+                                      "seconds": round(outcome.seconds, 3),
+                                      "kpis": outcome.kpis}) + "\n")
+
+    def kpis(self) -> pd.DataFrame:
+        rows = []
+        for path in sorted((self.root / "runs").glob("point=*/replication=*.json")):
+            record = json.loads(path.read_text())
+            rows.append({"point": record["point"], "replication": record["replication"],
+                         **{name: record["kpis"][name] for name in KPI_NAMES}})
+        frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
+        return frame.sort_values(["point", "replication"], ignore_index=True)
+
+
+def identity(sweep: Sweep) -> str:
+    """What makes two sweeps the same: every point's resolved scenario, bar its replication
+    count (a re-run may add replications)."""
+    texts = [scenario_text(p.scenario.model_copy(update={"replications": 1}))
+             for p in sweep.points]
+    return digest("\n---\n".join(texts))
+
+
+def open_store(sweep: Sweep, root: Path) -> Store:
+    """The sweep's folder: new, or one this same sweep started (to resume)."""
+    store = Store(root)
+    marker = root / "sweep.json"
+    if marker.exists():
+        recorded = json.loads(marker.read_text()).get("identity")
+        if recorded != identity(sweep):
+            raise SweepFolderError(
+                f"{root} holds results of a different sweep (its points differ); choose "
+                "another --out or remove that folder")
+        return store
+    if root.exists() and any(root.iterdir()):
+        raise SweepFolderError(f"{root} exists and is not a sweep folder; choose another --out")
+    write_json(marker, {"identity": identity(sweep), "sweep": sweep.name,
+                        "source": str(sweep.source), "base": str(sweep.base_path),
+                        "keys": list(sweep.keys)})
+    for point in sweep.points:
+        resolved = point.scenario.model_copy(update={"replications": sweep.replications})
+        atomic_write_text(root / "points" / f"point={point.index}" / "scenario.yaml",
+                          scenario_text(resolved))
+    return store
+
+
+def missing_jobs(sweep: Sweep, store: Store, replications: int, events: bool) -> list[Job]:
+    done = store.done(events)
+    return [Job(point.scenario, r, point.scenario.seed, keep_events=events, point=point.index)
+            for r in range(replications) for point in sweep.points
+            if (point.index, r) not in done]
+
+
+def run_missing(sweep: Sweep, store: Store, replications: int, executor: Executor,
+                events: bool, progress: Callable[[Outcome], None] | None = None) -> int:
+    """Run the runs not yet committed; returns how many ran."""
+    jobs = missing_jobs(sweep, store, replications, events)
+
+    def done(outcome: Outcome) -> None:
+        store.commit(outcome)
+        outcome.log = None
+        if progress is not None:
+            progress(outcome)
+
+    run_all(jobs, executor, done)
+    return len(jobs)
+
+
+# aggregation -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepResult:
+    kpis: pd.DataFrame  # point, replication, settings..., KPIs
+    points: pd.DataFrame  # point, settings...
+    summary: pd.DataFrame  # point, kpi, mean, ci_low, ci_high, n
+    differences: pd.DataFrame  # point, kpi, mean, ci_low, ci_high, n (paired, vs base)
+
+
+def settings_frame(sweep: Sweep) -> pd.DataFrame:
+    return pd.DataFrame([{"point": p.index, **{k: _text(p.settings[k]) for k in sweep.keys}}
+                         for p in sweep.points])
+
+
+def _text(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | bool) else json.dumps(value)
+
+
+def aggregate(sweep: Sweep, store: Store, replications: int) -> SweepResult:
+    kpis = store.kpis()
+    kpis = kpis[kpis["replication"] < replications]
+    points = settings_frame(sweep)
+    summary = pd.concat([
+        summarize(group, KPI_NAMES, ranges=kpi_range).assign(point=point)
+        for point, group in kpis.groupby("point")], ignore_index=True)
+    differences = paired_differences(kpis, sweep.base_point)
+    return SweepResult(points.merge(kpis, on="point"), points,
+                       summary[["point", "kpi", "mean", "ci_low", "ci_high", "n"]],
+                       differences)
+
+
+def paired_differences(kpis: pd.DataFrame, base: int) -> pd.DataFrame:
+    """Per point and KPI: mean and 95% CI of (point - base) over the same replications."""
+    reference = kpis[kpis["point"] == base].set_index("replication")
+    rows = []
+    for point, group in kpis.groupby("point"):
+        mine = group.set_index("replication")
+        common = mine.index.intersection(reference.index)
+        for name in KPI_NAMES:
+            delta = (mine.loc[common, name] - reference.loc[common, name]).to_numpy(float)
+            rows.append((point, name, *t_interval(delta)))
+    return pd.DataFrame(rows, columns=["point", "kpi", "mean", "ci_low", "ci_high", "n"])
+
+
+def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
+                  extra: dict[str, Any]) -> None:
+    root = store.root
+    atomic_write_text(root / "sweep.csv", csv_text(result.kpis))
+    atomic_write_text(root / "points.csv", csv_text(result.points))
+    atomic_write_text(root / "summary.csv", csv_text(result.summary))
+    atomic_write_text(root / "differences.csv", csv_text(result.differences))
+    write_json(root / "manifest.json", {
+        "sweep": sweep.name, "identity": identity(sweep), "points": len(sweep.points),
+        "base_point": sweep.base_point, "replications": int(result.kpis["replication"].max() + 1)
+        if len(result.kpis) else 0, "seed": sweep.points[0].scenario.seed,
+        "wall_seconds": round(wall, 3), "versions": versions(), **extra})
+

@@ -1,0 +1,125 @@
+"""`ccsim warmup`: suggest a warm-up length by MSER-5 on the backlog.
+
+The backlog (tasks waiting for an agent) is sampled every hour of every replication, run
+with no warm-up, and averaged across replications. A contact center's backlog is periodic
+(a daily cycle, often a weekly one), and MSER on a periodic series mistakes the cycle for
+noise: dropping data can only raise its statistic, so it keeps everything. So the series is
+first averaged over a trailing window of one cycle (`cycle`, one day by default; seven for
+weekly staffing patterns), which removes the cycle and keeps the trend. MSER-5 (White 1997;
+Hoad, Robinson and Davies 2010) then averages that series in batches of five and truncates
+where the marginal standard error of the remaining batches, sum((Y_i - mean)^2) / (n - d)^2,
+is smallest, searching the first half only: a minimum at that limit means the backlog has not
+settled and the horizon should be longer. The suggested warm-up is the start of the first
+window kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.analysis.executors import Executor, run_all
+from sim.analysis.experiment import Outcome, jobs_for
+from sim.analysis.timeweighted import backlog_at
+from sim.domain.durations import DAY, HOUR
+from sim.domain.scenario import Scenario
+
+BATCH = 5
+STEP = HOUR
+
+
+@dataclass(frozen=True)
+class Warmup:
+    times: np.ndarray  # sample times (s)
+    backlog: np.ndarray  # mean backlog across replications at each time
+    smoothed: np.ndarray  # its trailing one-cycle average, from `cycle` on
+    mser: np.ndarray  # MSER statistic for each batch truncation point
+    truncation: int  # batches to drop
+    replications: int
+    cycle: float
+
+    @property
+    def suggested(self) -> float:
+        """The warm-up in seconds: the start of the first window kept."""
+        return float(self.truncation * BATCH * STEP)
+
+    @property
+    def at_limit(self) -> bool:
+        return self.truncation >= len(self.mser) - 1
+
+
+def mser(series: np.ndarray, batch: int = BATCH) -> np.ndarray:
+    """MSER(d) for d = 0 .. half the batches: the batch means' marginal standard error
+    after dropping the first d batches."""
+    batches = series[: len(series) // batch * batch].reshape(-1, batch).mean(axis=1)
+    n = len(batches)
+    values = []
+    for d in range(n // 2 + 1):
+        kept = batches[d:]
+        values.append(float(np.sum((kept - kept.mean()) ** 2) / (n - d) ** 2))
+    return np.asarray(values)
+
+
+def trailing_mean(series: np.ndarray, window: int) -> np.ndarray:
+    """Means of series[i - window + 1 .. i] for i = window - 1 .., one per full window."""
+    sums = np.cumsum(np.concatenate([[0.0], series]))
+    means: np.ndarray = (sums[window:] - sums[:-window]) / window
+    return means
+
+
+def cycle_window(cycle: float, horizon: float) -> int:
+    """The cycle in whole sample steps (hours); ValueError if it does not fit the horizon
+    with two batches to spare."""
+    window = round(cycle / STEP)
+    if window < 1:
+        raise ValueError("the cycle must be at least 1h")
+    if horizon < (window + 2 * BATCH) * STEP:
+        raise ValueError(f"a {window}h cycle needs a horizon of at least "
+                         f"{window + 2 * BATCH}h")
+    return window
+
+
+def suggest(scenario: Scenario, replications: int, executor: Executor, cycle: float = DAY,
+            done: Callable[[Outcome], None] | None = None) -> Warmup:
+    window = cycle_window(cycle, scenario.horizon)
+    plain = scenario.model_copy(update={"warmup": 0.0})
+    times = np.arange(0.0, scenario.horizon, STEP)
+    outcomes = run_all(jobs_for(plain, range(replications)), executor, done)
+    series = np.vstack([backlog_at(o.log.to_frame(), times) for o in outcomes
+                        if o.log is not None])
+    backlog = series.mean(axis=0)
+    smoothed = trailing_mean(backlog, window)
+    statistic = mser(smoothed)
+    return Warmup(times, backlog, smoothed, statistic, int(np.argmin(statistic)),
+                  replications, window * STEP)
+
+
+def draw(warmup: Warmup, path: Path, title: str) -> Path:
+    figure = Figure(figsize=(10, 6))
+    top, bottom = figure.subplots(2, 1)
+    days = warmup.times / DAY
+    top.plot(days, warmup.backlog, color="tab:red", alpha=0.4,
+             label="mean backlog over replications")
+    ends = days[len(days) - len(warmup.smoothed):]
+    top.plot(ends, warmup.smoothed, color="tab:red",
+             label=f"averaged over the preceding {warmup.cycle / HOUR:g} h")
+    top.axvline(warmup.suggested / DAY, color="black", linestyle="--",
+                label=f"suggested warm-up {warmup.suggested / DAY:.2f} d")
+    top.set_xlabel("time since start (days)")
+    top.set_ylabel("tasks waiting")
+    top.set_title(title)
+    top.legend()
+    batch_days = np.arange(len(warmup.mser)) * BATCH * STEP / DAY
+    bottom.plot(batch_days, warmup.mser, marker=".", color="tab:blue")
+    bottom.axvline(warmup.suggested / DAY, color="black", linestyle="--")
+    bottom.set_xlabel("warm-up candidate: start of the first window kept (days)")
+    bottom.set_ylabel("MSER-5 statistic")
+    bottom.set_title("MSER-5: the marginal standard error of what is kept (lower is better)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    return path

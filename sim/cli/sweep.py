@@ -1,0 +1,149 @@
+"""`ccsim sweep SWEEP.yaml`: every grid point over the same replication seeds, resumable."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.table import Table
+
+from sim.analysis import sweep
+from sim.analysis.executors import Executor
+from sim.analysis.experiment import interruptible
+from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.plots import sweep_figures
+from sim.analysis.stats import Target, replications_for
+from sim.cli import output
+from sim.cli.output import (
+    EXIT_INTERRUPTED,
+    Bar,
+    executor,
+    fail_input,
+    precision_options,
+    say,
+    step_of,
+    target_of,
+    workers_option,
+)
+from sim.cli.tables import change_interval, interval, report_target, show, show_change
+from sim.domain.scenario_file import ScenarioError
+from sim.domain.sweep_file import Sweep, load_sweep
+
+
+@click.command(name="sweep")
+@click.argument("file", type=click.Path(path_type=Path))
+@workers_option
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Sweep folder [default: results/sweeps/<sweep>]; rerun to resume.")
+@click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
+@click.option("--events/--no-events", default=True, help="Write each run's event log.")
+@click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
+@precision_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
+def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
+            replications: int | None, events: bool, figures: bool,
+            target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
+            quiet: bool) -> None:
+    """Run every grid point of a sweep file over the same seeds."""
+    try:
+        spec = load_sweep(file, KPI_NAMES)
+    except ScenarioError as error:
+        fail_input(error.problems)
+    chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS
+    target = target_of(target_halfwidth, chosen, max_replications)
+    if replications is not None and replications < 1:
+        fail_input([f"--replications {replications}: must be at least 1"])
+    wanted = replications if replications is not None else spec.replications
+    folder = out or Path("results") / "sweeps" / spec.name
+    pool = executor(workers, len(spec.points) * wanted, scheduler)
+    try:
+        store = sweep.open_store(spec, folder)
+    except sweep.SweepFolderError as error:
+        fail_input([str(error)])
+    already = len([run for run in store.done(events) if run[1] < wanted])
+    started = time.perf_counter()
+    with Bar(quiet, spec.name) as bar:
+        result, wanted = guarded_sweep(lambda: sweep_until(spec, store, wanted, pool, events,
+                                                           target, bar, workers), store)
+    wall = time.perf_counter() - started
+    sweep.write_outputs(spec, store, result, wall, {
+        "executor": pool.name, "kpis": list(chosen),
+        "target": None if target is None else target.describe()})
+    if figures:
+        sweep_figures(result.summary, result.points, spec.keys, chosen, folder / "figures")
+    if not quiet:  # every KPI, unless --kpi narrows the tables too
+        for point in spec.points:
+            output.stdout.print(point_table(spec, point.index, result, kpis or KPI_NAMES))
+    if target is not None:
+        report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
+                      .dropna(subset=["ratio"]), wanted)
+    ran = len([run for run in store.done(events) if run[1] < wanted]) - already
+    say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
+        f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {pool.name})")
+
+
+def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, events: bool,
+                target: Target | None, bar: Bar, workers: int | None
+                ) -> tuple[sweep.SweepResult, int]:
+    """Run missing runs; with a precision goal, add replications to every point until met."""
+    while True:
+        bar.total(len(spec.points) * wanted)
+        bar.completed(len([run for run in store.done(events) if run[1] < wanted]))
+        sweep.run_missing(spec, store, wanted, pool, events, bar.advance)
+        result = sweep.aggregate(spec, store, wanted)
+        if target is None:
+            return result, wanted
+        worst = target.worst(result.summary)
+        if worst <= 1 or wanted >= target.cap:
+            return result, wanted
+        wanted = replications_for(wanted, worst, target.cap, step_of(workers))
+
+
+def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
+    try:
+        with interruptible():
+            return work()
+    except KeyboardInterrupt:
+        say(f"interrupted: {len(store.done())} runs are saved in {store.root}; run the same "
+            "command again to finish the rest", error=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+COLUMNS = ("mean", "ci_low", "ci_high", "n")
+
+
+def numbers(frame: pd.DataFrame, kpi: str) -> list[float]:
+    """A summary row's mean, interval and n as floats."""
+    return [float(value) for value in frame.loc[kpi, list(COLUMNS)].to_numpy()]
+
+
+def point_table(spec: Sweep, index: int, result: sweep.SweepResult,
+                kpis: tuple[str, ...]) -> Table:
+    point = spec.points[index]
+    base = spec.points[spec.base_point]
+    title = f"point {index}: {spec.describe(point)}"
+    if index != spec.base_point:
+        title += f"   (differences against point {base.index}: {spec.describe(base)})"
+    else:
+        title += "   (the base point)"
+    table = Table(title=title, title_justify="left")
+    for column in ("KPI", "mean", "95% CI", "difference", "95% CI of difference", "n"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    summary = result.summary[result.summary["point"] == index].set_index("kpi")
+    differences = result.differences[result.differences["point"] == index].set_index("kpi")
+    base_point = index == spec.base_point
+    for name in kpis:
+        mean, low, high, n = numbers(summary, name)
+        change, change_low, change_high, _ = numbers(differences, name)
+        table.add_row(name, show(name, mean), interval(name, low, high),
+                      "" if base_point else show_change(name, change),
+                      "" if base_point else change_interval(name, change_low, change_high),
+                      str(int(n)))
+    return table

@@ -1,0 +1,51 @@
+"""`ccsim warmup [FILE]`: suggest a warm-up from MSER-5 on the backlog, with a figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.analysis import warmup as warmups
+from sim.cli.output import Bar, bundled, executor, fail_input, guarded, load, say, workers_option
+from sim.domain.durations import DurationError, format_duration, parse_duration
+
+
+@click.command(name="warmup")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("-r", "--replications", type=int, help="Replications [default: the file's].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting by dotted key.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Figure to write [default: results/<scenario>/warmup.png].")
+@click.option("--cycle", default="1d", show_default=True,
+              help="The backlog's period, averaged out before MSER-5 (7d for weekly).")
+@workers_option
+def command(file: Path | None, replications: int | None, overrides: tuple[str, ...],
+            out: Path | None, cycle: str, workers: int | None) -> None:
+    """Suggest a warm-up length (MSER-5 on the backlog).
+
+    The backlog is averaged over replications and a trailing cycle first."""
+    scenario = load(file or bundled("baseline.yaml"), list(overrides))
+    try:
+        period = parse_duration(cycle)
+        window = warmups.cycle_window(period, scenario.horizon)
+    except (DurationError, ValueError) as error:
+        fail_input([f"--cycle {cycle}: {error}"])
+    count = replications if replications is not None else scenario.replications
+    if count < 1:
+        fail_input([f"--replications {count}: must be at least 1"])
+    pool = executor(workers, count)
+    with Bar(False, f"warmup {scenario.name}") as bar:
+        bar.total(count)
+        found = guarded(lambda: warmups.suggest(scenario, count, pool, period, bar.advance))
+    path = out or Path("results") / scenario.name / "warmup.png"
+    guarded(lambda: warmups.draw(found, path, f"{scenario.name}: backlog over "
+                                 f"{count} replications, no warm-up"))
+    say(f"suggested warmup: {format_duration(found.suggested)} (MSER-5 on the hourly "
+        f"backlog averaged over {count} replications and a trailing {window}h cycle; the "
+        f"scenario says {format_duration(scenario.warmup)})")
+    if found.at_limit:
+        say("the minimum is at the search limit (half the horizon): the backlog may not "
+            "settle within the horizon; lengthen it and look at the figure", error=True)
+    say(f"figure: {path}")

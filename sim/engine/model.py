@@ -1,0 +1,131 @@
+"""Build and run one replication of a scenario."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+import simpy
+
+from sim.domain.calendar import DutyCalendar, absent_days, duty_intervals, working_days
+from sim.domain.distributions import uniforms
+from sim.domain.lifecycle import Activity, Inbound
+from sim.domain.scenario import HIPAA_REFUSAL, AgentGroup, Scenario
+from sim.domain.streams import Streams
+from sim.engine.agents import Agent, GroupBehaviour
+from sim.engine.clock import Clock
+from sim.engine.customers import Customers
+from sim.engine.eventlog import EventLog
+from sim.engine.recorder import Recorder
+from sim.engine.router import Router
+
+
+class ComplianceError(ValueError):
+    """R17: the scenario may not be simulated at all."""
+
+
+def agent_names(scenario: Scenario) -> list[str]:
+    return [f"{group.name}-{i + 1}" for group in scenario.agents for i in range(group.count)]
+
+
+class Replication:
+    """One replication: its clock, streams, router, agents and customers.
+
+    `remember=True` keeps every conversation addressable by id, for scripted tests that send
+    replies themselves (`send_reply`); long runs leave it off.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int = 0,
+        seed: int | None = None,
+        remember: bool = False,
+    ) -> None:
+        if scenario.compliance.hipaa:
+            raise ComplianceError(HIPAA_REFUSAL)
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.clock = Clock(self.env)
+        self.streams = Streams(scenario.seed if seed is None else seed, replication)
+        self.skills = scenario.skills
+        self.log = EventLog(replication, agent_names(scenario))
+        self.recorder = Recorder(self.clock, self.log, {
+            Activity.AVAILABLE: "Available",
+            Activity.OFFLINE: "Offline",
+            Activity.TIMEOUT: scenario.flex.timeout_activity,
+        })
+        self.router = Router(self.clock, self.recorder, scenario.flex, len(self.skills))
+        self.customers = Customers(scenario, self.skills, self.clock, self.recorder,
+                                   self.router, self.streams, remember)
+        self.router.conversations = self.customers
+        self.agents = self._build_agents()
+        for agent in self.agents:
+            agent.start()  # first, so agents on duty at t=0 are Available before any email
+        self.customers.start()
+
+    def _build_agents(self) -> list[Agent]:
+        agents: list[Agent] = []
+        names = iter(self.log.agent_names)
+        for group in self.scenario.agents:
+            behaviour = GroupBehaviour(group, self.streams)
+            skills = tuple(self.skills.index(skill) for skill in group.skills)
+            for calendar in self._calendars(group):
+                agents.append(Agent(
+                    len(agents), next(names), skills, behaviour, calendar,
+                    self.scenario.flex, self.clock, self.recorder, self.router, self.customers,
+                ))
+        return agents
+
+    def _calendars(self, group: AgentGroup) -> list[DutyCalendar]:
+        scenario = self.scenario
+        absence = group.absence
+        uniform = uniforms(self.streams.generator(f"agents.{group.name}.absence"))
+        length = absence.duration.sampler(
+            self.streams.generator(f"agents.{group.name}.absence_length"))
+        workdays = working_days(group.shift, scenario.start, scenario.horizon)
+        calendars = []
+        for _ in range(group.count):
+            off = absent_days(workdays, absence.probability_per_day, uniform, length)
+            calendars.append(DutyCalendar(
+                duty_intervals(group.shift, scenario.start, scenario.horizon, off)))
+        return calendars
+
+    # scripted runs -------------------------------------------------------------------------
+
+    def send_new(self, at: float, skill: str, priority: int = 0) -> None:
+        """A new conversation at `at` (in addition to, or instead of, generated arrivals)."""
+        self.clock.at(at, self.customers.new_conversation, self.skills.index(skill), priority,
+                      Inbound.NEW)
+
+    def send_reply(self, at: float, conversation: int) -> None:
+        """A customer email at `at` in an existing conversation (needs remember=True)."""
+        assert self.customers.known is not None, "Replication(remember=True) to send replies"
+        self.clock.at(at, lambda: self.customers.inbound(self.customers.known[conversation]))  # type: ignore[index]
+
+    # running -------------------------------------------------------------------------------
+
+    def run(self, until: float | None = None) -> EventLog:
+        with _fewer_collections():
+            self.env.run(until=self.scenario.horizon if until is None else until)
+        return self.log
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while simulating. Tasks, conversations,
+    reservations and timers refer to each other, so collection is needed, but each full
+    pass walks every live object: with the default thresholds a 1000-agent center spends a
+    third of its time there (benchmarks/engine_scaling.py)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def run_replication(scenario: Scenario, replication: int = 0, seed: int | None = None) -> EventLog:
+    """Run one replication; `.to_frame()` on the result gives the event log DataFrame."""
+    return Replication(scenario, replication, seed).run()

@@ -1,0 +1,208 @@
+"""TaskRouter: queues per skill, eligible agents per skill, reservations and their timers.
+
+Cost per task does not grow with the number of agents or the queue length: queues and agent
+pools are heaps with lazy deletion, and a dispatch only looks at the skills something
+happened to since the last one.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Protocol
+
+from sim.domain.lifecycle import Event, TaskStatus
+from sim.domain.scenario import Flex
+from sim.engine.clock import Clock
+from sim.engine.entities import Candidate, Reservation, Task
+from sim.engine.recorder import Recorder
+
+
+class TaskQueue:
+    """One skill's pending tasks: higher priority first, then oldest first (R1)."""
+
+    __slots__ = ("_heap",)
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, float, int, Task]] = []
+
+    def push(self, task: Task) -> None:
+        heapq.heappush(self._heap, (-task.priority, task.created_at, task.id, task))
+
+    def peek(self) -> Task | None:
+        heap = self._heap
+        while heap and heap[0][3].status is not TaskStatus.PENDING:
+            heapq.heappop(heap)  # canceled while waiting (R6)
+        return heap[0][3] if heap else None
+
+    def pop(self) -> Task:
+        return heapq.heappop(self._heap)[3]
+
+
+class AgentPool:
+    """One skill's eligible agents, the one reserved least recently first (R2).
+
+    An entry is valid while the agent's version is unchanged; the agent bumps its version
+    whenever its eligibility or its last-reserved time changes and re-lists itself.
+    """
+
+    __slots__ = ("_heap",)
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, int, Candidate]] = []
+
+    def add(self, agent: Candidate) -> None:
+        heapq.heappush(self._heap, (agent.last_reserved, agent.index, agent.version, agent))
+
+    def top(self) -> Candidate | None:
+        heap = self._heap
+        while heap and heap[0][2] != heap[0][3].version:
+            heapq.heappop(heap)
+        return heap[0][3] if heap else None
+
+    def choose(self, avoid: set[int]) -> Candidate | None:
+        """The longest-idle agent not in `avoid`; failing that, the longest-idle one (R4)."""
+        skipped = []
+        chosen = None
+        while (agent := self.top()) is not None:
+            if agent.index not in avoid:
+                chosen = agent
+                break
+            skipped.append(heapq.heappop(self._heap))
+        if chosen is None and skipped:
+            chosen = skipped[0][3]
+        for entry in skipped:
+            heapq.heappush(self._heap, entry)
+        return chosen
+
+
+class ConversationsDesk(Protocol):
+    def task_canceled(self, task: Task) -> None: ...
+
+
+class Router:
+    def __init__(
+        self, clock: Clock, recorder: Recorder, flex: Flex, skill_count: int
+    ) -> None:
+        self.clock = clock
+        self.recorder = recorder
+        self.timeout = flex.reservation_timeout
+        self.ttl = flex.task_ttl
+        self.queues = [TaskQueue() for _ in range(skill_count)]
+        self.pools = [AgentPool() for _ in range(skill_count)]
+        self.conversations: ConversationsDesk | None = None
+        self._dirty: set[int] = set()
+        self._dispatch_scheduled = False
+
+    # what changes the match ----------------------------------------------------------------
+
+    def submit(self, task: Task) -> None:
+        """A task enters (or re-enters) its queue as pending (R1)."""
+        self.queues[task.skill].push(task)
+        self._touch(task.skill)
+
+    def start_ttl(self, task: Task) -> None:
+        """R6: created, or back from a pause expiry; rejections do not restart it."""
+        task.ttl = self.clock.after_fixed(self.ttl, self._ttl_expired, task)
+
+    def list_agent(self, agent: Candidate) -> None:
+        """The agent became eligible, or its last-reserved time changed (R2)."""
+        for skill in agent.skills:
+            self.pools[skill].add(agent)
+            self._touch(skill)
+
+    def _touch(self, skill: int) -> None:
+        self._dirty.add(skill)
+        if not self._dispatch_scheduled:
+            # Matching waits for the end of the instant, so that every agent and task that
+            # changed at this time competes under R1/R2, not in the order they were touched.
+            self._dispatch_scheduled = True
+            self.clock.after(0.0, self._dispatch)
+
+    # matching ------------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        self._dispatch_scheduled = False
+        dirty, self._dirty = self._dirty, set()
+        while (task := self._best_matchable(dirty)) is not None:
+            self.queues[task.skill].pop()
+            agent = self._choose(task)
+            assert agent is not None
+            self._reserve(task, agent)
+
+    def _best_matchable(self, skills: set[int]) -> Task | None:
+        """The first task in R1 order, over the given skills, that has an eligible agent."""
+        best = None
+        for skill in skills:
+            task = self.queues[skill].peek()
+            if task is None or self.pools[skill].top() is None:
+                continue
+            if best is None or (-task.priority, task.created_at, task.id) < (
+                -best.priority, best.created_at, best.id
+            ):
+                best = task
+        return best
+
+    def _choose(self, task: Task) -> Candidate | None:
+        preferred = task.preferred
+        if preferred is not None and preferred.listed and task.skill in preferred.skills:
+            return preferred
+        return self.pools[task.skill].choose(task.declined_by)
+
+    # reservations --------------------------------------------------------------------------
+
+    def _reserve(self, task: Task, agent: Candidate) -> None:
+        reservation = Reservation(task, agent)
+        task.reservation = reservation
+        task.agent = agent
+        agent.last_reserved = self.clock.now
+        agent.reservations.add(reservation)
+        self.recorder.reservation_created(reservation)
+        delay, outcome = agent.plan_response(self.timeout)
+        reservation.response = self.clock.after(delay, self._respond, reservation, outcome)
+
+    def _respond(self, reservation: Reservation, outcome: Event) -> None:
+        if outcome is Event.RESERVATION_ACCEPTED:
+            self._accept(reservation)
+        else:
+            self._decline(reservation, outcome, "declined" if outcome is
+                          Event.RESERVATION_REJECTED else "")
+
+    def _accept(self, reservation: Reservation) -> None:
+        task, agent = reservation.task, reservation.agent
+        self._close(reservation)
+        self.recorder.reservation(reservation, Event.RESERVATION_ACCEPTED)
+        assert task.ttl is not None
+        task.ttl.cancel()
+        task.ttl = None
+        agent.accepted(task)
+
+    def withdraw(self, reservation: Reservation) -> None:
+        """A1: the agent's shift ended with this offer unanswered; it counts as a reject."""
+        reservation.response.cancel()  # type: ignore[union-attr]
+        self._decline(reservation, Event.RESERVATION_REJECTED, "shift-end")
+
+    def _decline(self, reservation: Reservation, outcome: Event, detail: str) -> None:
+        task, agent = reservation.task, reservation.agent
+        self._close(reservation)
+        self.recorder.reservation(reservation, outcome, detail)
+        task.declined_by.add(agent.index)
+        if outcome is Event.RESERVATION_TIMEOUT:
+            agent.missed()
+        self.submit(task)
+
+    def _close(self, reservation: Reservation) -> None:
+        reservation.agent.reservations.discard(reservation)
+        reservation.task.reservation = None
+
+    # time to live --------------------------------------------------------------------------
+
+    def _ttl_expired(self, task: Task) -> None:
+        reservation = task.reservation
+        if reservation is not None:
+            reservation.response.cancel()  # type: ignore[union-attr]
+            self._close(reservation)
+            self.recorder.reservation(reservation, Event.RESERVATION_CANCELED, "ttl")
+        self.recorder.task(task, Event.TASK_CANCELED, "ttl")
+        task.ttl = None
+        assert self.conversations is not None
+        self.conversations.task_canceled(task)
