@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim.analysis import sweep
 from sim.analysis.executors import LocalPool, Serial
-from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.catalogue import KPI_NAMES
 from sim.domain.sweep_file import load_sweep
 
 BASE = """\

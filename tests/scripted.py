@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import merged as merge
 from sim.engine.model import Replication
@@ -53,6 +54,17 @@ def scenario(**changes: Any) -> Scenario:
 
 def replication(**changes: Any) -> Replication:
     return Replication(scenario(**changes), remember=True)
+
+
+def declines_from(rep: Replication, agent: str, at: float) -> None:
+    """From `at` on, the named agent rejects every offer 10 s after it is made (for tests that
+    need one agent to accept first and decline later, which fixed group settings cannot)."""
+    target = next(a for a in rep.agents if a.name == agent)
+
+    def decline() -> None:
+        target.plan_response = lambda timeout: (10.0, Event.RESERVATION_REJECTED)  # type: ignore[method-assign]
+
+    rep.clock.at(at, decline)
 
 
 def trace(rep: Replication, *events: str, until: float | None = None) -> list[Row]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.catalogue import KPI_NAMES
 from sim.domain.scenario_file import load_scenario
 from tests.invoke import ccsim, no_crash
 
@@ -27,7 +27,8 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 EVENT_COLUMNS = ["replication", "time", "event", "task", "conversation", "agent", "detail"]
 RUN_FILES = {"scenario.yaml", "kpis.csv", "summary.csv", "events.parquet", "figures",
-             "manifest.json"}
+             "manifest.json", "kpis_by_skill.csv", "kpis_by_group.csv", "summary_by_skill.csv",
+             "summary_by_group.csv"}
 
 TINY = """\
 name: tiny
@@ -182,6 +183,39 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return source, out
 
 
+TWO_SKILLS = TINY.replace("name: tiny", "name: two").replace("skills: {billing: 1.0}", "skills: {billing: 0.6, sales: 0.4}").replace(
+    "    skills: [billing]\n", "    skills: [billing]\n  - {name: sellers, count: 2, skills: [sales]}\n")
+
+
+def test_run_shows_and_writes_kpis_by_skill_and_group(tmp_path: Path) -> None:
+    source = write(tmp_path, "two.yaml", TWO_SKILLS)
+    out = tmp_path / "run"
+    result = ccsim("run", source, "--out", out, "-w", "1", "--no-events", "--no-figures")
+    assert result.exit_code == 0, result.output
+    assert "two: KPIs by skill (mean, 95% CI)" in result.stdout
+    assert "two: KPIs by agent group (mean, 95% CI)" in result.stdout
+    by_skill = pd.read_csv(out / "kpis_by_skill.csv")
+    assert list(by_skill.columns[:2]) == ["replication", "skill"]
+    assert sorted(set(by_skill["skill"])) == ["billing", "sales"]
+    assert len(by_skill) == 2 * 2  # replications x skills
+    by_group = pd.read_csv(out / "summary_by_group.csv")
+    assert set(by_group["group"]) == {"team", "sellers"}
+    assert {"slot_occupancy", "agent_utilization"} <= set(by_group["kpi"])
+    # The two skills' tasks add up to all tasks, replication by replication.
+    total = pd.read_csv(out / "kpis.csv").set_index("replication")["tasks_created"]
+    assert (by_skill.groupby("replication")["tasks_created"].sum() == total).all()
+
+
+def test_the_kpi_table_says_why_a_kpi_is_undefined(tiny_run: tuple[Path, Path]) -> None:
+    source, _ = tiny_run
+    result = ccsim("run", source, "--out", source.parent / "again", "-w", "1", "--no-events",
+                   "--no-figures")
+    line = next(row for row in result.stdout.splitlines() if "pause_expiry_rate " in row)
+    assert "undefined" in line and "Pause is off (flex.pause.enabled: false)" in line
+    line = next(row for row in result.stdout.splitlines() if "reactivation_rate " in row)
+    assert "Leave is off (flex.leave.enabled: false)" in line
+
+
 def test_run_writes_the_results_folder(tiny_run: tuple[Path, Path]) -> None:
     _, out = tiny_run
     assert {path.name for path in out.iterdir()} >= RUN_FILES
@@ -192,7 +226,6 @@ def test_run_writes_the_results_folder(tiny_run: tuple[Path, Path]) -> None:
     assert (scenario.name, scenario.replications, scenario.horizon) == ("tiny", 2, 2 * 86400)
 
     kpis = pd.read_csv(out / "kpis.csv")
-    assert len(KPI_NAMES) == 21
     assert list(kpis.columns) == ["replication", *KPI_NAMES]
     assert kpis["replication"].tolist() == [0, 1]
     assert (kpis["conversations_created"] > 0).all()

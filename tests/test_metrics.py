@@ -1,5 +1,5 @@
-"""KPIs of sim/metrics.py on hand-built event logs, with every expected number worked out by
-hand from docs/kpis.md (the contract), never copied from the code's output.
+"""KPIs of sim/analysis/metrics.py on hand-built event logs, with every expected number worked
+out by hand from docs/kpis.md (the contract), never copied from the code's output.
 
 Each log is a plausible replication log (DESIGN.md section 1 lifecycle, section 3 columns):
 every task goes task.created -> reservation.created -> an outcome ..., capacities are
@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from sim.analysis.audit import audit
+from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
-from sim.analysis.metrics import KPI_NAMES, kpis
+from sim.analysis.metrics import kpis, kpis_by_group, kpis_by_skill
 from sim.engine.eventlog import EVENT_NAMES
 
 Row = tuple[float, str, int | None, int | None, str | None, str]
@@ -36,7 +37,7 @@ def log(*blocks: list[Row]) -> pd.DataFrame:
     for block in blocks:
         times = [row[0] for row in block]
         assert times == sorted(times), f"block not in time order: {block}"
-    rows = [row for block in blocks for row in block]
+    rows = [row for block in blocks for row in with_hands(block)]
     order = np.argsort(np.array([row[0] for row in rows], dtype=np.float64), kind="stable")
     rows = [rows[i] for i in order]
     agents = sorted({row[4] for row in rows if row[4] is not None})
@@ -52,6 +53,20 @@ def log(*blocks: list[Row]) -> pd.DataFrame:
     assert frame["time"].is_monotonic_increasing
     assert not frame["event"].isna().any(), "unknown event name"
     return frame
+
+
+def with_hands(block: list[Row]) -> list[Row]:
+    """The block with a zero-length `worker.work.started` (A2) before each reply and each
+    completion that the block does not start explicitly, so the log stays plausible."""
+    out: list[Row] = []
+    for row in block:
+        kind = {"message.outbound": "compose", "task.completed": "wrapup"}.get(row[1])
+        started = any(r[1] == "worker.work.started" and r[2] == row[2] and r[5] == kind
+                      for r in out[-1:])
+        if kind is not None and not started:
+            out.append((row[0], "worker.work.started", row[2], row[3], row[4], kind))
+        out.append(row)
+    return out
 
 
 def ev(time: float, event: str, task: int | None = None, conv: int | None = None,
@@ -107,8 +122,8 @@ def resume(time: float, task: int, conv: int, agent: str) -> Row:
     return ev(time, "task.resumed", task, conv, agent)
 
 
-def expire(time: float, task: int, conv: int, agent: str) -> Row:
-    return ev(time, "task.pause-expired", task, conv, agent)
+def expire(time: float, task: int, conv: int, agent: str, why: str = "researching") -> Row:
+    return ev(time, "task.pause-expired", task, conv, agent, why)
 
 
 def end(time: float, task: int, conv: int, agent: str, done: float) -> list[Row]:
@@ -133,30 +148,19 @@ def ttl_cancel(time: float, task: int, conv: int, agent: str | None) -> list[Row
 
 
 def context(warmup: float, horizon: float, threshold: float = 3600.0,
-            capacity: dict[str, int] | None = None) -> Context:
+            capacity: dict[str, int] | None = None, **more: object) -> Context:
+    """Response KPIs follow tasks created before horizon - threshold (follow_up is 0)."""
     return Context(warmup=warmup, horizon=horizon, service_level_threshold=threshold,
-                   capacity=capacity or {})
+                   capacity=capacity or {}, **more)  # type: ignore[arg-type]
 
 
 # Names -------------------------------------------------------------------------------------
-
-# DESIGN.md section 3, "KPI names (columns of kpis.csv)", copied in its order.
-DESIGN_KPI_NAMES = (
-    "conversations_created", "tasks_created", "reservations", "reservation_timeout_rate",
-    "reservation_reject_rate", "reassignment_rate", "reassignments_per_task", "pauses",
-    "pause_expiry_rate", "leaves", "reactivation_rate", "reactivation_same_agent_rate",
-    "conversations_closed_inactive", "tasks_canceled_ttl", "stranded_replies",
-    "first_response_time_mean", "first_response_time_p90", "service_level",
-    "wait_to_accept_mean", "agent_occupancy", "backlog_mean",
-)
-
 
 def test_every_kpi_name_is_in_the_result_in_kpi_names_order() -> None:
     frame = log([activity(0, "a-1", "Available"), *arrive(10, 1, 1), offer(10, 1, 1, "a-1"),
                  accept(20, 1, 1, "a-1"), reply(50, 1, 1, "a-1"),
                  *end(50, 1, 1, "a-1", done=60)])
     result = kpis(frame, context(0, 100, capacity={"a-1": 1}))
-    assert KPI_NAMES == DESIGN_KPI_NAMES
     assert list(result) == list(KPI_NAMES)
     assert all(isinstance(value, float) for value in result.values())
 
@@ -213,6 +217,8 @@ def test_counts_include_events_at_warmup_and_exclude_earlier_ones() -> None:
     # message.inbound "stranded" at t >= 100: 150 = 1 (80 is before).
     assert result["stranded_replies"] == 1
     assert result["tasks_canceled_ttl"] == 0
+    # conversation.created "follow-up" at t >= 100: c5 at 400 = 1.
+    assert result["follow_up_conversations"] == 1
 
 
 def ttl_log() -> pd.DataFrame:
@@ -294,14 +300,17 @@ def test_reservations_count_includes_pending_offer() -> None:
     assert result["reservations"] == 7
 
 
-def test_reassignment_counts_a_task_whose_only_offer_outcome_is_a_ttl_cancel() -> None:
+def test_declined_task_rate_counts_a_task_whose_only_offer_outcome_is_a_ttl_cancel() -> None:
     result = kpis(reservation_log(), context(1000, 20_000))
-    # Tasks created at t >= 1000 with an offer outcome by 20000: task 2 (C rejected,
-    # D timeout, E rejected, F accepted) and task 3 (G canceled: an outcome, not a
-    # reassignment). Task 1 is created before warm-up, task 4's offer is pending.
-    # With a rejected/timed-out offer: task 2 -> 1/2; reassignments (3 + 0) / 2 = 1.5.
-    assert result["reassignment_rate"] == pytest.approx(1 / 2)
-    assert result["reassignments_per_task"] == pytest.approx(1.5)
+    # The cohort: tasks created in [1000, 20000 - 3600) with an offer outcome by the horizon:
+    # task 2 (C rejected, D timeout, E rejected, F accepted) and task 3 (G canceled: an
+    # outcome, not a decline). Task 1 is created before warm-up, task 4 after the cohort.
+    # With a rejected/timed-out offer: task 2 -> 1/2; declines (3 + 0) / 2 = 1.5.
+    assert result["declined_task_rate"] == pytest.approx(1 / 2)
+    assert result["declines_per_task"] == pytest.approx(1.5)
+    # Task 2 was finally accepted by a-3, who had declined it first (C): not reassigned to
+    # another agent. Task 3 was never declined. 0 / 2.
+    assert result["reassigned_to_other_agent_rate"] == 0.0
 
 
 def reassignment_log() -> pd.DataFrame:
@@ -329,13 +338,16 @@ def reassignment_log() -> pd.DataFrame:
     )
 
 
-def test_reassignment_rate_and_reassignments_per_task() -> None:
-    result = kpis(reassignment_log(), context(100, 1000))
-    # Tasks created at t >= 100 with an offer outcome by 1000: 2, 3, 4 (task 5 has none,
-    # task 1 is before warm-up). With a rejected/timed-out offer: 3, 4 -> 2/3.
-    assert result["reassignment_rate"] == pytest.approx(2 / 3)
+def test_declined_task_rate_declines_per_task_and_reassignment_to_another_agent() -> None:
+    result = kpis(reassignment_log(), context(100, 1000, threshold=60))
+    # Cohort: tasks created in [100, 940) with an offer outcome by 1000: 2, 3, 4 (task 5 is
+    # created at 950, task 1 before warm-up). With a rejected/timed-out offer: 3, 4 -> 2/3.
+    assert result["declined_task_rate"] == pytest.approx(2 / 3)
     # Rejected + timed-out offers of those tasks: 0 + 1 + 2 = 3, over 3 tasks -> 1.0.
-    assert result["reassignments_per_task"] == pytest.approx(1.0)
+    assert result["declines_per_task"] == pytest.approx(1.0)
+    # Task 3: declined by a-2, accepted by a-3 -> reassigned to another agent. Task 4: missed
+    # by a-4 and a-2, then accepted by a-4 -> back to a decliner. 1 of 3.
+    assert result["reassigned_to_other_agent_rate"] == pytest.approx(1 / 3)
 
 
 # Pause -------------------------------------------------------------------------------------
@@ -354,7 +366,7 @@ def pause_log() -> pd.DataFrame:
         # 95000 + 172800 = 267800.
         [*arrive(DAY, 2, 2), offer(DAY, 2, 2, "a-2"), accept(DAY + 10, 2, 2, "a-2"),
          pause(86_500, 2, 2, "a-2"), resume(90_000, 2, 2, "a-2"), pause(95_000, 2, 2, "a-2"),
-         expire(267_800, 2, 2, "a-2"), offer(267_800, 2, 2, "a-2"),
+         expire(267_800, 2, 2, "a-2", "no-slot"), offer(267_800, 2, 2, "a-2"),
          accept(267_810, 2, 2, "a-2")],
         # task 3: pause P3 at 100100 resumed at 110000.
         [*arrive(100_000, 3, 3), offer(100_000, 3, 3, "a-3"), accept(100_010, 3, 3, "a-3"),
@@ -372,6 +384,10 @@ def test_pause_expiry_rate_counts_ended_pauses_begun_after_warmup() -> None:
     assert result["pauses"] == 4
     # Ended by the horizon: P1 (resumed), P2 (expired), P3 (resumed) = 3; expired: P2 -> 1/3.
     assert result["pause_expiry_rate"] == pytest.approx(1 / 3)
+    # By cause (same denominator): P2 expired with no slot to resume into.
+    assert result["pause_expiry_no_slot_rate"] == pytest.approx(1 / 3)
+    assert result["pause_expiry_researching_rate"] == 0.0
+    assert result["pause_expiry_off_duty_rate"] == 0.0
 
 
 def test_pause_expiry_rate_is_nan_when_the_only_pause_is_still_running() -> None:
@@ -452,6 +468,12 @@ def test_leave_counts_on_the_reactivation_log() -> None:
     assert result["tasks_created"] == 9
 
 
+def test_reactivation_delay_mean_is_over_the_reactivations_counted() -> None:
+    result = kpis(reactivation_log(), context(1000, 100_000))
+    # L2: 5000 - 1200 = 3800; L3: 6000 - 2200 = 3800; L5: 99950 - 50000 = 49950.
+    assert result["reactivation_delay_mean"] == pytest.approx((3800 + 3800 + 49_950) / 3)
+
+
 # First response, wait to accept, service level ---------------------------------------------
 
 def response_log() -> pd.DataFrame:
@@ -496,30 +518,31 @@ def response_log() -> pd.DataFrame:
     )
 
 
-def test_first_response_time_mean_is_per_task_from_its_own_creation() -> None:
+def test_first_response_times_count_unanswered_tasks_as_never_answered() -> None:
     result = kpis(response_log(), context(1000, 100_000))
-    # Answered tasks created at t >= 1000 (first outbound - created):
-    #   task 2: 1100 - 1000 = 100;  task 3: 2400 - 2000 = 400;  task 4: 4000 - 3000 = 1000;
-    #   task 5: 5250 - 5000 = 250;  task 6: 6050 - 6000 = 50.
-    # Tasks 7 and 8 are unanswered; task 1 is before warm-up.
-    # Mean = (100 + 400 + 1000 + 250 + 50) / 5 = 1800 / 5 = 360.
-    assert result["first_response_time_mean"] == pytest.approx(360.0)
+    # Cohort: tasks created in [1000, 100000 - 3600): 2 .. 7 (task 8 at 99950 is too young,
+    # task 1 before warm-up). First outbound - created, per task from its own creation:
+    #   task 2: 100; task 3: 400; task 4: 1000; task 5: 5250 - 5000 = 250; task 6: 50;
+    #   task 7: never (accepted, paused, expired, accepted again, no reply by the horizon).
+    assert result["unanswered_rate"] == pytest.approx(1 / 6)
+    # Inverted CDF: the smallest time with at least q of the 6 at or below it.
+    # Sorted 50, 100, 250, 400, 1000, never: the median is the 3rd (250); the 90th
+    # percentile is the 6th (ceil(5.4)), never: more than 10% were never answered.
+    assert result["first_response_time_p50"] == 250.0
+    assert result["first_response_time_p90"] == math.inf
+    # The mean over answered tasks only: (100 + 400 + 1000 + 250 + 50) / 5 = 360.
+    assert result["first_response_time_mean_answered"] == pytest.approx(360.0)
+    # All five answered within the 3600 s threshold, task 7 never: 5 / 6.
+    assert result["service_level"] == pytest.approx(5 / 6)
 
 
-def test_first_response_time_p90_interpolates_linearly() -> None:
+def test_wait_to_accept_uses_first_acceptance() -> None:
     result = kpis(response_log(), context(1000, 100_000))
-    # Sorted: 50, 100, 250, 400, 1000. Position 0.9 * (5 - 1) = 3.6 (0-based), between
-    # x[3] = 400 and x[4] = 1000: 400 + 0.6 * (1000 - 400) = 400 + 360 = 760.
-    assert result["first_response_time_p90"] == pytest.approx(760.0)
-
-
-def test_wait_to_accept_mean_uses_first_acceptance() -> None:
-    result = kpis(response_log(), context(1000, 100_000))
-    # Accepted tasks created at t >= 1000 (first accepted - created):
-    #   task 2: 30; task 3: 150; task 4: 20; task 5: 40; task 6: 10;
-    #   task 7: 7100 - 7000 = 100 (not the re-acceptance at 93600).
-    # Task 8 is not accepted; task 1 is before warm-up. Mean = 350 / 6.
-    assert result["wait_to_accept_mean"] == pytest.approx(350 / 6)
+    # First accepted - created for tasks 2 .. 7: 30, 150, 20, 40, 10, and 7100 - 7000 = 100
+    # (not the re-acceptance at 93600). Mean = 350 / 6; sorted 10, 20, 30, 40, 100, 150: the
+    # 90th percentile is the 6th, 150.
+    assert result["wait_to_accept_mean_accepted"] == pytest.approx(350 / 6)
+    assert result["wait_to_accept_p90"] == 150.0
 
 
 def service_level_log() -> pd.DataFrame:
@@ -555,11 +578,12 @@ def service_level_log() -> pd.DataFrame:
     )
 
 
-def test_service_level_counts_known_fates_and_censors_young_unanswered_tasks() -> None:
+def test_service_level_counts_canceled_and_unanswered_tasks_as_missed() -> None:
     result = kpis(service_level_log(), context(1000, 100_000, threshold=3600))
-    # Known fates: met = tasks 2, 6; missed = tasks 3, 4 (canceled), 5 (old, unanswered).
-    # 2 / 5 = 0.4.
+    # Cohort: created in [1000, 96400): tasks 2 .. 6 (task 7 at 98000 is too young to know).
+    # Met: tasks 2, 6; missed: 3 (late), 4 (canceled), 5 (never answered). 2 / 5 = 0.4.
     assert result["service_level"] == pytest.approx(0.4)
+    assert result["unanswered_rate"] == pytest.approx(2 / 5)
     # tasks_canceled_ttl on the same log: task 4 = 1.
     assert result["tasks_canceled_ttl"] == 1
 
@@ -592,7 +616,7 @@ def backlog_log() -> pd.DataFrame:
     )
 
 
-def test_backlog_mean_integrates_pending_and_reserved_over_the_window() -> None:
+def test_queued_tasks_mean_integrates_pending_and_reserved_over_the_window() -> None:
     result = kpis(backlog_log(), context(100_000, 400_000))
     # Step function over the window:
     #   [100000, 120000) 1 -> 20000;  [120000, 155000) 2 -> 70000;  [155000, 160000) 1 -> 5000
@@ -600,7 +624,17 @@ def test_backlog_mean_integrates_pending_and_reserved_over_the_window() -> None:
     #   [288400, 290000) 1 -> 1600;   [290000, 395000) 0;           [395000, 400000] 1 -> 5000
     # Integral = 20000 + 70000 + 5000 + 1000 + 1600 + 5000 = 102600 (= 55000 + 40000 + 2600
     # + 5000 per task); mean = 102600 / 300000 = 0.342.
-    assert result["backlog_mean"] == pytest.approx(0.342)
+    assert result["queued_tasks_mean"] == pytest.approx(0.342)
+
+
+def test_unanswered_conversations_mean_counts_accepted_but_unanswered_email() -> None:
+    result = kpis(backlog_log(), context(100_000, 400_000))
+    # A conversation awaits an agent from a customer email until a reply (or its close):
+    #   c1 [100000, 170000) = 70000; c2 [120000, 180000) = 60000;
+    #   c3 from 200000 to the horizon (accepted, paused, expired, accepted: never answered)
+    #   = 200000; c4 [395000, 400000] = 5000. (335000) / 300000.
+    # More than the queue (0.342): task 3 is accepted but its customer still waits.
+    assert result["unanswered_conversations_mean"] == pytest.approx(335_000 / 300_000)
 
 
 def occupancy_log() -> pd.DataFrame:
@@ -637,7 +671,7 @@ def occupancy_log() -> pd.DataFrame:
     )
 
 
-def test_agent_occupancy_integrates_slots_on_duty() -> None:
+def test_slot_occupancy_integrates_slots_on_duty() -> None:
     result = kpis(occupancy_log(), context(100, 1000, capacity={"a-1": 1, "a-2": 2, "a-3": 1}))
     # a-1 on duty within [100, 1000]: [100, 800) = 700 (the Unavailable stretch 370-670
     # counts); available = 1 * 700 = 700.
@@ -660,16 +694,58 @@ def test_agent_occupancy_integrates_slots_on_duty() -> None:
     #   [790, 960) 1 (task 4)                     -> 170
     #   total 520.
     # Occupancy = (270 + 520) / (700 + 1000) = 790 / 1700.
-    assert result["agent_occupancy"] == pytest.approx(790 / 1700)
+    assert result["slot_occupancy"] == pytest.approx(790 / 1700)
 
 
-def test_agent_occupancy_is_nan_when_no_agent_is_on_duty() -> None:
+def test_slot_occupancy_and_utilization_per_agent_group() -> None:
+    groups = {"a-1": "x", "a-2": "y", "a-3": "y"}
+    result = kpis_by_group(occupancy_log(), context(
+        100, 1000, capacity={"a-1": 1, "a-2": 2, "a-3": 1}, groups=groups))
+    # From the worked numbers above: x = a-1 alone, y = a-2 (a-3 is never on duty).
+    assert result["x"]["slot_occupancy"] == pytest.approx(270 / 700)
+    assert result["y"]["slot_occupancy"] == pytest.approx(520 / 1000)
+
+
+def hands_log() -> pd.DataFrame:
+    # warmup 0, horizon 1000; a-1 (capacity 2) on duty [0, 600) and [800, 1000].
+    work = "worker.work.started"
+    return log(
+        [activity(0, "a-1", "Available"), activity(600, "a-1", "Offline"),
+         activity(800, "a-1", "Available")],
+        # task 1: compose 10-110, wrap-up 110-130.
+        [*arrive(0, 1, 1), offer(0, 1, 1, "a-1"), accept(10, 1, 1, "a-1"),
+         ev(10, work, 1, 1, "a-1", "compose"), reply(110, 1, 1, "a-1"),
+         ev(110, "task.wrapup", 1, 1, "a-1", "end"), ev(110, work, 1, 1, "a-1", "wrapup"),
+         ev(130, "task.completed", 1, 1, "a-1"),
+         ev(130, "conversation.closed", 1, 1, None, "resolved")],
+        # task 2: its compose waits for the hands until 130 and spans the off-duty stretch
+        # (work only progresses on duty): sent at 900; wrap-up 900-960.
+        [*arrive(50, 2, 2), offer(50, 2, 2, "a-1"), accept(60, 2, 2, "a-1"),
+         ev(130, work, 2, 2, "a-1", "compose"), reply(900, 2, 2, "a-1"),
+         ev(900, "task.wrapup", 2, 2, "a-1", "end"), ev(900, work, 2, 2, "a-1", "wrapup"),
+         ev(960, "task.completed", 2, 2, "a-1"),
+         ev(960, "conversation.closed", 2, 2, None, "resolved")],
+    )
+
+
+def test_agent_utilization_is_hands_time_on_duty_not_slots_held() -> None:
+    result = kpis(hands_log(), context(0, 1000, capacity={"a-1": 2}))
+    # On duty: 600 + 200 = 800. Hands busy on duty: [10, 130) = 120, [130, 600) = 470,
+    # [800, 900) = 100, [900, 960) = 60 -> 750 (the hands are idle off duty, 600-800).
+    assert result["agent_utilization"] == pytest.approx(750 / 800)
+    # Slots held on duty: task 1 [0, 130) = 130; task 2 [50, 600) + [800, 960) = 710;
+    # capacity 2 x 800 on duty: 840 / 1600.
+    assert result["slot_occupancy"] == pytest.approx(840 / 1600)
+
+
+def test_slot_occupancy_is_nan_when_no_agent_is_on_duty() -> None:
     frame = log([*arrive(100, 1, 1)])
     result = kpis(frame, context(0, 1000, capacity={"a-1": 1}))
     # No worker.activity.update: no slot-time available -> empty denominator.
-    assert math.isnan(result["agent_occupancy"])
+    assert math.isnan(result["slot_occupancy"])
+    assert math.isnan(result["agent_utilization"])
     # The lone task is pending over [100, 1000]: 900 / 1000.
-    assert result["backlog_mean"] == pytest.approx(0.9)
+    assert result["queued_tasks_mean"] == pytest.approx(0.9)
 
 
 # Undefined ---------------------------------------------------------------------------------
@@ -682,12 +758,15 @@ def test_rates_and_means_are_nan_with_empty_denominators() -> None:
     result = kpis(frame, context(100, 1000, threshold=3600, capacity={"a-1": 1}))
     undefined = [
         "reservation_timeout_rate", "reservation_reject_rate",  # the one offer is pending
-        "reassignment_rate", "reassignments_per_task",  # no task has an offer outcome
-        "pause_expiry_rate",  # no pauses
-        "reactivation_rate", "reactivation_same_agent_rate",  # no Leaves
-        "first_response_time_mean", "first_response_time_p90",  # nothing answered
-        "service_level",  # unanswered and 100 s < 3600 s old at the horizon: censored
-        "wait_to_accept_mean",  # nothing accepted
+        "declined_task_rate", "declines_per_task", "reassigned_to_other_agent_rate",
+        "pause_expiry_rate", "pause_expiry_researching_rate", "pause_expiry_off_duty_rate",
+        "pause_expiry_no_slot_rate",  # no pauses
+        "reactivation_rate", "reactivation_same_agent_rate", "reactivation_delay_mean",
+        # the task is 100 s old at the horizon, younger than the 3600 s follow-up: the
+        # response cohort is empty
+        "unanswered_rate", "first_response_time_p50", "first_response_time_p90",
+        "first_response_time_mean_answered", "service_level", "wait_to_accept_p90",
+        "wait_to_accept_mean_accepted",
     ]
     for name in undefined:
         assert math.isnan(result[name]), name
@@ -695,12 +774,23 @@ def test_rates_and_means_are_nan_with_empty_denominators() -> None:
     assert result["tasks_created"] == 1
     assert result["reservations"] == 1
     for name in ("pauses", "leaves", "conversations_closed_inactive", "tasks_canceled_ttl",
-                 "stranded_replies"):
+                 "stranded_replies", "follow_up_conversations"):
         assert result[name] == 0, name
-    # Backlog: task 1 waiting over [900, 1000] -> 100 / 900.
-    assert result["backlog_mean"] == pytest.approx(100 / 900)
+    # Queue: task 1 waiting over [900, 1000] -> 100 / 900; its customer awaits a reply too.
+    assert result["queued_tasks_mean"] == pytest.approx(100 / 900)
+    assert result["unanswered_conversations_mean"] == pytest.approx(100 / 900)
     # a-1 on duty over [100, 1000] = 900, holding the reservation over [900, 1000] = 100.
-    assert result["agent_occupancy"] == pytest.approx(100 / 900)
+    assert result["slot_occupancy"] == pytest.approx(100 / 900)
+    assert result["agent_utilization"] == 0.0
+
+
+def test_per_skill_kpis_split_the_tasks_by_their_queue() -> None:
+    result = kpis_by_skill(service_level_log(), context(1000, 100_000, threshold=3600))
+    # email: tasks 2, 3, 5, 6 in the cohort, met 2 and 6; billing: task 4, canceled.
+    assert result["email"]["service_level"] == pytest.approx(2 / 4)
+    assert result["billing"]["service_level"] == 0.0
+    assert result["billing"]["tasks_canceled_ttl"] == 1
+    assert result["email"]["tasks_created"] + result["billing"]["tasks_created"] == 6
 
 
 # The logs themselves -----------------------------------------------------------------------
@@ -715,6 +805,7 @@ PLAUSIBLE = {
     "response": (response_log, {f"a-{i}": 1 for i in range(1, 4)}),
     "service_level": (service_level_log, {"a-1": 3, "a-2": 3, "a-3": 1}),
     "backlog": (backlog_log, {f"a-{i}": 1 for i in range(1, 4)}),
+    "hands": (hands_log, {"a-1": 2}),
     "occupancy": (occupancy_log, {"a-1": 1, "a-2": 2, "a-3": 1}),
 }
 

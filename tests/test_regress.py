@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -115,3 +116,17 @@ def test_the_committed_baselines_cover_every_reference_scenario() -> None:
     names = {p.stem for p in (root / "scenarios" / "reference").glob("*.yaml")}
     assert len(names) >= 4
     assert names == {p.name for p in (root / "results" / "reference").iterdir() if p.is_dir()}
+
+
+def test_a_baseline_with_other_kpis_is_reported_not_a_crash(
+        folders: tuple[Path, Path]) -> None:
+    _, baselines = folders
+    assert regress(folders, "--update").exit_code == 0
+    kpis = baselines / "tiny" / "kpis.csv"
+    frame = pd.read_csv(kpis).rename(columns={"slot_occupancy": "agent_occupancy"})
+    frame.to_csv(kpis, index=False)
+    result = regress(folders)
+    assert result.exit_code == 1
+    assert "KPIs not in the baseline: slot_occupancy" in result.output
+    assert "KPIs of the baseline that are no more: agent_occupancy" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output

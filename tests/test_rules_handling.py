@@ -7,7 +7,10 @@ Defaults of tests/scripted.py: response 10 s, compose 5 m, wrap-up 1 m, resolve 
 
 from __future__ import annotations
 
-from tests.scripted import details, group, replication, rows, trace
+from tests.scripted import declines_from, details, group, replication, rows, trace
+
+OFFERS = ("reservation.created", "reservation.accepted", "reservation.rejected",
+          "reservation.timeout", "reservation.canceled")
 
 DAY = 86400.0
 EIGHT = 8 * 3600.0
@@ -143,11 +146,13 @@ def test_r10_expired_pause_goes_back_to_the_queue_for_any_agent() -> None:
 
 
 def test_r10_research_of_an_expired_pause_does_not_resume_a_later_pause() -> None:
-    research_2d = {"handling": {"research": {"probability": 1, "duration": "2d"}}}
+    research_2d = {"handling": {"research": {"probability": 1, "duration": "2d",
+                                             "after_expiry": "restart"}}}
     rep = replication(agents=[group(**research_2d)], flex=PAUSE)
     rep.send_new(0, "email")
-    # The first research would end at 2 d + 10, inside the second pause (from 1 d + 20): it
-    # belongs to the expired pause and must not resume the task.
+    # With `restart` each pause waits for 2 d of research again. The first research would end
+    # at 2 d + 10, inside the second pause (from 1 d + 20): it belongs to the expired pause
+    # and must not resume the task.
     assert trace(rep, "task.paused", "task.resumed", "task.pause-expired",
                  until=2 * DAY + 40) == [
         (10.0, "task.paused", 1, "a-1"),
@@ -156,6 +161,64 @@ def test_r10_research_of_an_expired_pause_does_not_resume_a_later_pause() -> Non
         (2 * DAY + 20, "task.pause-expired", 1, "a-1"),
         (2 * DAY + 30, "task.paused", 1, "a-1"),
     ]
+
+
+def test_r10_kept_research_continues_where_it_stood_after_an_expiry() -> None:
+    research = {"handling": {"research": {"probability": 1, "duration": "36h"}}}
+    rep = replication(agents=[group(**research)], flex=PAUSE)
+    rep.send_new(0, "email")
+    frame = rep.run(until=2 * DAY).to_frame()
+    # 24 h of the 36 h were done when the pause expired: the next pause (the same agent, the
+    # only one) needs the other 12 h, then the task is resumed and answered.
+    assert rows(frame, "task.paused", "task.resumed", "task.pause-expired",
+                "message.outbound") == [
+        (10.0, "task.paused", 1, "a-1"),
+        (DAY + 10, "task.pause-expired", 1, "a-1"),
+        (DAY + 20, "task.paused", 1, "a-1"),
+        (DAY + 20 + 12 * 3600, "task.resumed", 1, "a-1"),
+        (DAY + 320 + 12 * 3600, "message.outbound", 1, "a-1"),
+    ]
+    assert details(frame, "task.pause-expired") == ["researching"]
+
+
+def test_r10_finished_research_is_not_done_again_after_an_off_duty_expiry() -> None:
+    weekdays = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "17:00"}
+    research = {"handling": {"research": {"probability": 1, "duration": "10h"}}}
+    rep = replication(agents=[group(shift=weekdays, **research)],
+                      flex={**PAUSE, "task_ttl": "3d"}, horizon="8d")
+    friday, monday = 4 * DAY, 7 * DAY
+    rep.send_new(friday + EIGHT, "email")
+    frame = rep.run().to_frame()
+    # Research is done on Friday at 18:00:10, after the shift: the agent cannot resume before
+    # the expiry on Saturday 08:00:10. On Monday the task is offered again and answered
+    # without a second research.
+    assert rows(frame, "reservation.accepted", "task.paused", "task.pause-expired",
+                "message.outbound") == [
+        (friday + EIGHT + 10, "reservation.accepted", 1, "a-1"),
+        (friday + EIGHT + 10, "task.paused", 1, "a-1"),
+        (friday + DAY + EIGHT + 10, "task.pause-expired", 1, "a-1"),
+        (monday + EIGHT + 10, "reservation.accepted", 1, "a-1"),
+        (monday + EIGHT + 310, "message.outbound", 1, "a-1"),
+    ]
+    assert details(frame, "task.pause-expired") == ["off-duty"]
+
+
+def test_r09_r10_a_pause_expires_when_no_slot_frees_to_resume() -> None:
+    holding = {"handling": {"research": {"probability": 1, "duration": "1h"},
+                            "resolve_probability": 0, "hold_for_reply": "2d"}}
+    rep = replication(agents=[group(**holding)], flex=PAUSE)
+    rep.send_new(0, "email")  # task 1: paused at 10, research done at 3610
+    rep.send_new(100, "email")  # task 2: paused at 110, research done at 3710
+    frame = rep.run(until=DAY + 200).to_frame()
+    # Task 1 resumes into the free slot and is held for the customer for 2 d; task 2's
+    # research is done, the agent is on duty, but no slot frees before its pause expires.
+    assert rows(frame, "task.paused", "task.resumed", "task.pause-expired") == [
+        (10.0, "task.paused", 1, "a-1"),
+        (110.0, "task.paused", 2, "a-1"),
+        (3610.0, "task.resumed", 1, "a-1"),
+        (DAY + 110, "task.pause-expired", 2, "a-1"),
+    ]
+    assert details(frame, "task.pause-expired") == ["no-slot"]
 
 
 def test_r06_r10_pause_expiry_restarts_the_ttl_clock_and_runs_off_shift() -> None:
@@ -232,6 +295,23 @@ def test_r12_previous_agent_routing_prefers_the_agent_who_left() -> None:
     assert trace(rep, "reservation.created", until=7000) == [
         (0.0, "reservation.created", 1, "a-1"),
         (3910.0, "reservation.created", 2, "a-1"),
+    ]
+
+
+def test_r12_r04_preference_for_the_previous_agent_ends_when_it_declines() -> None:
+    rep = replication(agents=[group(count=2, **AWAITING)], customers=REPLIES_1H,
+                      flex={**LEAVE, "reactivation_routing": "previous-agent"})
+    rep.send_new(0, "email")
+    declines_from(rep, "a-1", at=3600)  # a-1 left at 310, then declines the reactivation
+    # After a-1 declines task 2 once the task goes to any agent (R4), here a-2; it is not
+    # offered to a-1 again and again while a-2 sits idle.
+    assert trace(rep, *OFFERS, until=4000) == [
+        (0.0, "reservation.created", 1, "a-1"),
+        (10.0, "reservation.accepted", 1, "a-1"),
+        (3910.0, "reservation.created", 2, "a-1"),
+        (3920.0, "reservation.rejected", 2, "a-1"),
+        (3920.0, "reservation.created", 2, "a-2"),
+        (3930.0, "reservation.accepted", 2, "a-2"),
     ]
 
 
@@ -341,6 +421,38 @@ def test_a2_replies_are_composed_one_at_a_time() -> None:
         (10.0, "reservation.accepted", 2, "a-1"),
         (310.0, "message.outbound", 1, "a-1"),
         (610.0, "message.outbound", 2, "a-1"),
+    ]
+
+
+def test_a2_the_log_shows_when_the_hands_take_up_each_piece_of_work() -> None:
+    rep = replication(agents=[group(capacity=2)])
+    rep.send_new(0, "email")
+    rep.send_new(0, "email")
+    frame = rep.run().to_frame()
+    work = ("worker.work.started", "message.outbound", "task.completed")
+    assert rows(frame, *work) == [
+        (10.0, "worker.work.started", 1, "a-1"),
+        (310.0, "message.outbound", 1, "a-1"),
+        (310.0, "worker.work.started", 2, "a-1"),  # task 2's reply waited for the hands
+        (610.0, "message.outbound", 2, "a-1"),
+        (610.0, "worker.work.started", 1, "a-1"),
+        (670.0, "task.completed", 1, "a-1"),
+        (670.0, "worker.work.started", 2, "a-1"),
+        (730.0, "task.completed", 2, "a-1"),
+    ]
+    assert details(frame, "worker.work.started") == ["compose", "compose", "wrapup", "wrapup"]
+
+
+def test_a2_work_that_arrives_off_duty_is_taken_up_when_the_duty_starts() -> None:
+    rep = replication(agents=[group(shift=WORKDAY, handling={
+        "resolve_probability": 0, "hold_for_reply": "1d"})])
+    rep.send_new(16 * 3600, "email")  # answered at 16:05:10, then held for the customer
+    rep.send_reply(20 * 3600, 1)  # the customer answers at 20:00, off duty
+    assert trace(rep, "worker.work.started", "message.outbound", until=DAY + 9 * 3600) == [
+        (16 * 3600 + 10, "worker.work.started", 1, "a-1"),
+        (16 * 3600 + 310, "message.outbound", 1, "a-1"),
+        (DAY + EIGHT, "worker.work.started", 1, "a-1"),
+        (DAY + EIGHT + 300, "message.outbound", 1, "a-1"),
     ]
 
 

@@ -7,7 +7,20 @@ asserts the exact trace (time, event, task, agent). Defaults of tests/scripted.p
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.analysis.eventarrays import EventArrays
+from sim.domain.lifecycle import Event
+from sim.domain.scenario import Scenario
+from sim.domain.scenario_file import load_scenario
+from sim.engine.eventlog import EVENT_CODE, EventLog
+from sim.engine.model import run_replication
 from tests.scripted import details, group, replication, rows, trace
+
+ROOT = Path(__file__).resolve().parent.parent
 
 OFFERS = ("reservation.created", "reservation.accepted", "reservation.rejected",
           "reservation.timeout", "reservation.canceled")
@@ -123,6 +136,26 @@ def test_r04_missed_task_skips_the_agent_who_missed_it() -> None:
     ]
 
 
+def test_r04_a_decliner_whose_slot_frees_takes_a_task_it_has_not_declined() -> None:
+    rep = replication(agents=[group(name="r", reservation={"reject_probability": 1}),
+                              group(name="a")])
+    rep.send_new(0, "email")  # task 1: r-1 (list order)
+    rep.send_new(1, "email")  # task 2: a-1, busy until 371
+    rep.send_new(5, "email")  # task 3: waits; both agents' only slots are taken
+    # At 10 r-1 declines task 1 and is the only agent with a free slot: it is offered task 3,
+    # the best task it has not declined, not task 1 again. At 20 it has declined both, and
+    # no one else is eligible: the oldest goes back to it (R4's last resort).
+    assert trace(rep, *OFFERS, until=25) == [
+        (0.0, "reservation.created", 1, "r-1"),
+        (1.0, "reservation.created", 2, "a-1"),
+        (10.0, "reservation.rejected", 1, "r-1"),
+        (10.0, "reservation.created", 3, "r-1"),
+        (11.0, "reservation.accepted", 2, "a-1"),
+        (20.0, "reservation.rejected", 3, "r-1"),
+        (20.0, "reservation.created", 1, "r-1"),
+    ]
+
+
 def test_r04_a_decliner_is_offered_again_when_no_one_else_is_eligible() -> None:
     rep = replication(
         agents=[group(name="r", reservation={"reject_probability": 1})],
@@ -212,3 +245,43 @@ def test_r07_capacity_counts_reserved_assigned_and_wrapping_tasks() -> None:
         (730.0, "task.completed", 2, "a-1"),
         (1090.0, "task.completed", 3, "a-1"),
     ]
+
+
+# R4 statistically: declined tasks go to a different agent ----------------------------------
+
+def immediate_reoffers(log: EventLog) -> tuple[int, int]:
+    """(rejects followed at the same instant by an offer of the same task to the same agent,
+    all rejects)."""
+    rows = EventArrays.from_log(log)
+    picked = np.flatnonzero(rows.where(Event.RESERVATION_REJECTED, Event.RESERVATION_CREATED))
+    picked = picked[np.argsort(rows.task[picked], kind="stable")]
+    rejected = rows.event[picked] == EVENT_CODE[Event.RESERVATION_REJECTED]
+    this, following = picked[:-1], picked[1:]
+    again = (rejected[:-1] & (rows.task[this] == rows.task[following])
+             & (rows.time[this] == rows.time[following])
+             & (rows.agent[this] == rows.agent[following]))
+    return int(again.sum()), int(rejected.sum())
+
+
+@pytest.mark.parametrize(("count", "per_day"), [(10, 600), (3, 900)])  # busy; overloaded
+def test_r04_rejects_are_rarely_offered_straight_back_to_the_same_agent(
+        count: int, per_day: int) -> None:
+    scenario = Scenario.model_validate({
+        "name": "stressed", "horizon": "5d",
+        "arrivals": {"per_day": per_day, "skills": {"email": 1}},
+        "agents": [{"name": "a", "count": count, "capacity": 2, "skills": ["email"],
+                    "reservation": {"reject_probability": 0.5},
+                    "handling": {"compose": {"dist": "exponential", "mean": "8m"}}}]})
+    again, rejects = immediate_reoffers(run_replication(scenario, 0))
+    assert rejects > 300
+    assert again / rejects < 0.02, (again, rejects)
+
+
+def test_r04_on_the_baseline_fewer_than_2_percent_of_rejects_go_straight_back() -> None:
+    # What is left is R4's last resort: the decliner was the only agent with a free slot and
+    # had declined every task it could take. (Before R4 was enforced: 68%.)
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    found = [immediate_reoffers(run_replication(scenario, r)) for r in range(3)]
+    again, rejects = (sum(column) for column in zip(*found, strict=True))
+    assert rejects > 1000
+    assert again / rejects < 0.02, (again, rejects)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pytest
 
 from sim.analysis.audit import audit
+from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
-from sim.analysis.metrics import KPI_NAMES, kpis
+from sim.analysis.metrics import kpis
 from sim.domain.scenario_file import load_scenario
 from sim.engine.model import Replication
 
@@ -31,7 +34,7 @@ def test_scenario_runs_and_its_log_is_legal(path: Path) -> None:
     values = kpis(frame, context)
     assert list(values) == list(KPI_NAMES)
     assert values["tasks_created"] > 0
-    assert 0 <= values["agent_occupancy"] <= 1
+    assert 0 <= values["slot_occupancy"] <= 1
 
 
 def test_each_setting_scenario_shows_its_setting() -> None:
@@ -44,3 +47,40 @@ def test_each_setting_scenario_shows_its_setting() -> None:
     assert measure("short_reservation_timeout")["reservation_timeout_rate"] > 0.2
     # Its warm-up is a week: two weeks put a weekend inside the measured window.
     assert measure("understaffed_weekends", "14d")["tasks_canceled_ttl"] > 0
+
+
+def suggested_comparisons(path: Path) -> list[list[str]]:
+    """The `--set` settings of each comparison a scenario's header suggests."""
+    found = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        settings = re.findall(r"--set (\S+=\S+)", line)
+        if settings:
+            found.append(settings)
+    return found
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_suggested_comparisons_are_realistic_decisions(path: Path) -> None:
+    """Both sides of every comparison a shipped scenario suggests are a working center: not
+    collapsed (slots full, nothing answered in time) and not idle; and the change shows."""
+    comparisons = suggested_comparisons(path)
+    assert comparisons, f"{path.name}: its header suggests no comparison"
+    measured = ["horizon=14d", "warmup=3d", "replications=2"]
+
+    def mean_kpis(settings: list[str]) -> dict[str, float]:
+        scenario = load_scenario(path, [*measured, *settings])
+        runs = [kpis(Replication(scenario, r).run(), Context.of(scenario)) for r in range(2)]
+        return {name: sum(run[name] for run in runs) / 2 for name in KPI_NAMES}
+
+    base = mean_kpis([])
+    for settings in comparisons:
+        other = mean_kpis(settings)
+        for side in (base, other):
+            assert 0.15 < side["service_level"] < 0.99, (settings, side["service_level"])
+            assert side["slot_occupancy"] < 0.95, (settings, side["slot_occupancy"])
+            assert 0.2 < side["agent_utilization"] < 0.95, (settings, side["agent_utilization"])
+        changed = [name for name in KPI_NAMES
+                   if not math.isclose(base[name], other[name], rel_tol=0.02, abs_tol=1e-9)]
+        assert changed, f"{settings} changes nothing"

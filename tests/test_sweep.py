@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
 
-from sim.analysis.metrics import KPI_NAMES
+from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.stats import Target, replications_for
 from sim.domain.durations import parse_duration
 from sim.domain.scenario_file import load_scenario
@@ -357,7 +357,7 @@ def test_differences_are_paired_against_the_base_point(demo: Done) -> None:
     differences = pd.read_csv(demo.out / "differences.csv").set_index(["point", "kpi"])
     base = runs[runs["point"] == BASE_POINT].set_index("replication")
     finite = [k for k in KPI_NAMES if np.isfinite(base[k]).all()]
-    assert {"service_level", "reservation_timeout_rate", "agent_occupancy"} <= set(finite)
+    assert {"service_level", "reservation_timeout_rate", "slot_occupancy"} <= set(finite)
     for kpi in finite:
         row = differences.loc[(BASE_POINT, kpi)]
         assert (row["mean"], row["ci_low"], row["ci_high"], row["n"]) == (0, 0, 0,
@@ -399,11 +399,11 @@ def test_kpi_option_chooses_the_figures(tmp_path: Path) -> None:
     path = make(tmp_path, SMALL)
     out = tmp_path / "out"
     result = ccsim("sweep", path, "--out", out, "-w", "1", "-q", "--no-events",
-                   "--kpi", "agent_occupancy")
+                   "--kpi", "slot_occupancy")
     assert result.exit_code == 0, result.output
     assert [p.name for p in (out / "figures").iterdir()] == [
-        "agent_occupancy_vs_agents_general_count.png"]
-    assert manifest(out)["kpis"] == ["agent_occupancy"]
+        "slot_occupancy_vs_agents_general_count.png"]
+    assert manifest(out)["kpis"] == ["slot_occupancy"]
 
 
 def test_no_events_writes_no_events_folder(tmp_path: Path) -> None:
@@ -807,16 +807,16 @@ def test_target_parse_refuses(text: str) -> None:
 
 
 def test_target_ratios() -> None:
-    summary = pd.DataFrame({"kpi": ["service_level", "agent_occupancy", "backlog_mean"],
+    summary = pd.DataFrame({"kpi": ["service_level", "slot_occupancy", "queued_tasks_mean"],
                             "mean": [0.5, 0.8, 0.0], "ci_low": [0.4, 0.7, -1.0],
                             "ci_high": [0.6, 0.9, 1.0], "n": [5, 5, 5]})
-    relative = Target.parse("10%", ("service_level", "backlog_mean"), 100)
+    relative = Target.parse("10%", ("service_level", "queued_tasks_mean"), 100)
     assert relative.ratios(summary).tolist()[0] == pytest.approx(2.0)  # 0.1 / 0.5 / 0.1
     assert math.isnan(relative.ratios(summary).tolist()[1])  # mean 0: undefined
     assert relative.worst(summary) == pytest.approx(2.0)
-    absolute = Target.parse("0.05", ("agent_occupancy",), 100)
+    absolute = Target.parse("0.05", ("slot_occupancy",), 100)
     assert absolute.worst(summary) == pytest.approx(2.0)  # 0.1 / 0.05
-    assert Target.parse("5%", ("backlog_mean",), 100).worst(summary) == math.inf
+    assert Target.parse("5%", ("queued_tasks_mean",), 100).worst(summary) == math.inf
     assert "5.00% of the mean" in Target.parse("5%", ("x",), 9).describe()
 
 

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from sim.analysis import verify as verification
+from sim.analysis.catalogue import BY_NAME, CONDITIONAL, KPI_NAMES, TIMES
 from sim.analysis.executors import LocalPool, Serial, run_all
 from sim.analysis.experiment import jobs_for
-from sim.analysis.metrics import KPI_NAMES
 from sim.analysis.theory import Check
 from sim.cli import main
 from sim.domain.scenario import Scenario
@@ -26,7 +26,7 @@ from tests.scripted import merge
 
 def test_verify_checks_pass() -> None:
     checks = verification.verify(10, LocalPool(2))
-    assert len(checks) == 12
+    assert len(checks) == 14
     failed = [f"{c.name}: theory {c.theory:.4g} not in [{c.low:.4g}, {c.high:.4g}]"
               for c in checks if not c.passed]
     assert not failed
@@ -71,10 +71,15 @@ RESEARCH = {"research": {"probability": 0.3, "duration": {"dist": "exponential",
 REPLICATIONS = 4
 
 
-def mean_kpi(name: str, changes: dict[str, Any]) -> float:
+def mean_kpis(changes: dict[str, Any]) -> dict[str, float]:
+    """Every KPI's mean over the replications (common random numbers across calls)."""
     scenario = Scenario.model_validate(merge(BASE, changes))
     outcomes = run_all(jobs_for(scenario, range(REPLICATIONS), keep_events=False), Serial())
-    mean = sum(o.kpis[name] for o in outcomes) / len(outcomes)
+    return {name: sum(o.kpis[name] for o in outcomes) / len(outcomes) for name in KPI_NAMES}
+
+
+def mean_kpi(name: str, changes: dict[str, Any]) -> float:
+    mean = mean_kpis(changes)[name]
     assert math.isfinite(mean), f"{name} is not defined in {changes}"
     return mean
 
@@ -84,9 +89,33 @@ def team(**changes: Any) -> dict[str, Any]:
 
 
 def test_more_agents_never_raise_the_mean_wait() -> None:
-    waits = [mean_kpi("wait_to_accept_mean", team(count=count)) for count in (5, 6, 8, 11)]
+    waits = [mean_kpi("wait_to_accept_mean_accepted", team(count=count))
+             for count in (5, 6, 8, 11)]
     assert waits == sorted(waits, reverse=True), waits
     assert waits[0] > 2 * waits[-1]  # the change matters, not just a tie
+
+
+HONEST_RESPONSE = tuple(
+    name for name in KPI_NAMES
+    if (name in TIMES or name in ("service_level", "unanswered_rate"))
+    and name not in CONDITIONAL and BY_NAME[name].better != "neither")
+
+
+def test_fewer_agents_never_improve_a_response_kpi_even_when_the_ttl_drops_email() -> None:
+    # A 3 h TTL: as staffing falls, more email is canceled unanswered. A KPI that left the
+    # canceled tasks out would look better; these count them (docs/kpis.md).
+    flex = {"flex": {"task_ttl": "3h"}}
+    runs = {count: mean_kpis({**flex, **team(count=count)}) for count in (7, 5, 3)}
+    for name in HONEST_RESPONSE:
+        values = [runs[count][name] for count in (7, 5, 3)]
+        assert not any(math.isnan(value) for value in values), name
+        worse = sorted(values) if BY_NAME[name].better == "lower" else sorted(values,
+                                                                              reverse=True)
+        assert values == worse, (name, values)
+    canceled = [runs[count]["tasks_canceled_ttl"] for count in (7, 5, 3)]
+    assert 0 < canceled[0] < canceled[1] < canceled[2], canceled
+    assert set(HONEST_RESPONSE) >= {"service_level", "unanswered_rate",
+                                    "first_response_time_p90", "wait_to_accept_p90"}
 
 
 def test_a_longer_reservation_timeout_never_raises_the_timeout_rate() -> None:

@@ -78,6 +78,7 @@ class _Replay:
         self.owner: dict[int, str | None] = {}
         self.load: dict[str, int] = defaultdict(int)
         self.available: dict[str, bool] = defaultdict(bool)
+        self.working_on: dict[str, int | None] = {}  # A2: the task an agent's hands are on
 
     def fail(self, time: float, message: str) -> None:
         if len(self.result.violations) < 50:
@@ -96,11 +97,30 @@ class _Replay:
             return None
         if event in CONVERSATION.triggers:
             return self._conversation(event, conversation, time)
+        if event is Event.WORKER_WORK_STARTED:
+            return self._work_started(task, agent, time)
         if event is Event.MESSAGE_OUTBOUND:
+            self._work_done(task, agent, time)
             return self._outbound(task, time)
         if event in TASK.triggers:
+            if event is Event.TASK_COMPLETED:
+                self._work_done(task, agent, time)
             return self._task(event, task, agent, time)
         return None
+
+    def _work_started(self, task: int, agent: str | None, time: float) -> None:
+        assert agent is not None
+        if self.working_on.get(agent) is not None:
+            self.fail(time, f"agent {agent} takes up task {task} while working on task "
+                            f"{self.working_on[agent]} (A2: one pair of hands)")
+        self.working_on[agent] = task
+
+    def _work_done(self, task: int, agent: str | None, time: float) -> None:
+        if agent is None or self.working_on.get(agent) != task:
+            self.fail(time, f"task {task}: work finished by {agent} that its hands did not "
+                            "take up (A2)")
+            return
+        self.working_on[agent] = None
 
     def _created(self, task: int, time: float) -> None:
         if task in self.result.task_status:

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
-from sim.analysis.metrics import KPI_NAMES, measures
+from sim.analysis.eventarrays import EventArrays
+from sim.analysis.metrics import kpis_by_group, kpis_by_skill, measure
 from sim.domain.scenario import Scenario
 from sim.engine.eventlog import EventLog
 from sim.engine.model import Replication
@@ -30,7 +32,7 @@ class Job:
     seed: int
     keep_events: bool = True
     point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
-    extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.metrics.EXTRA)
+    extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.analysis.metrics.EXTRA)
 
 
 @dataclass
@@ -40,15 +42,19 @@ class Outcome:
     kpis: dict[str, float]
     seconds: float
     log: EventLog | None = field(default=None, repr=False)
+    by_skill: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_group: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def run_job(job: Job) -> Outcome:
     """Simulate one replication and measure it; runs in whatever process the executor uses."""
     started = time.perf_counter()
     log = Replication(job.scenario, job.replication, job.seed).run()
-    values = measures(log.to_frame(), Context.of(job.scenario), KPI_NAMES + job.extra)
+    arrays, context = EventArrays.from_log(log), Context.of(job.scenario)
+    values = measure(arrays, context, KPI_NAMES + job.extra)
     return Outcome(job.point, job.replication, values, time.perf_counter() - started,
-                   log if job.keep_events else None)
+                   log if job.keep_events else None, kpis_by_skill(arrays, context),
+                   kpis_by_group(arrays, context))
 
 
 def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None = None,

@@ -1,9 +1,10 @@
-"""Every KPI of DESIGN.md section 3, computed from one replication's event log alone.
+"""Every KPI of sim.analysis.catalogue, computed from one replication's event log alone
+(plus its Context), overall and per skill or agent group.
 
-Definitions, denominators and the treatment of warm-up and horizon are in docs/kpis.md. In
-short: KPIs cover what starts at or after `warmup`; a rate counts only outcomes known by the
-horizon (an offer still pending, a pause still running, a conversation still inactive at the
-end is in neither numerator nor denominator).
+Definitions, cohorts and censoring are in docs/kpis.md. In short: counts cover what starts
+in [warmup, horizon]; offer, pause and Leave rates cover starts whose outcome is certain by
+the horizon; response KPIs cover the tasks created in [warmup, horizon - follow_up), and a
+task of that cohort still unanswered at the horizon counts as never answered.
 """
 
 from __future__ import annotations
@@ -13,256 +14,242 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sim.analysis import timeweighted as tw
+from sim.analysis.catalogue import GROUP_KPIS, KPI_NAMES, SKILL_KPIS
 from sim.analysis.context import Context
-from sim.analysis.timeweighted import agent_occupancy, backlog_mean
+from sim.analysis.eventarrays import EventArrays, Floats, quantile_or_inf
+from sim.analysis.measures import ALL, DECLINES, Measures, Scope
+from sim.domain.lifecycle import Event, PauseExpiry
+from sim.engine.eventlog import EventLog
 
-KPI_NAMES: tuple[str, ...] = (
-    "conversations_created", "tasks_created", "reservations", "reservation_timeout_rate",
-    "reservation_reject_rate", "reassignment_rate", "reassignments_per_task", "pauses",
-    "pause_expiry_rate", "leaves", "reactivation_rate", "reactivation_same_agent_rate",
-    "conversations_closed_inactive", "tasks_canceled_ttl", "stranded_replies",
-    "first_response_time_mean", "first_response_time_p90", "service_level",
-    "wait_to_accept_mean", "agent_occupancy", "backlog_mean",
-)
-
-RATES = frozenset({"reservation_timeout_rate", "reservation_reject_rate", "reassignment_rate",
-                   "pause_expiry_rate", "reactivation_rate", "reactivation_same_agent_rate",
-                   "service_level", "agent_occupancy"})
-TIMES = frozenset({"first_response_time_mean", "first_response_time_p90",
-                   "wait_to_accept_mean"})
+_E = Event
+Measure = Callable[[Measures, Scope], float]
 
 
-def kpi_range(name: str) -> tuple[float, float]:
-    """The values a KPI can take: rates lie in [0, 1]; everything else is >= 0."""
-    return (0.0, 1.0) if name in RATES else (0.0, float("inf"))
-
-
-OUTCOMES = ("reservation.accepted", "reservation.rejected", "reservation.timeout",
-            "reservation.canceled")
-
-
-def kpis(events: pd.DataFrame, context: Context) -> dict[str, float]:
+def kpis(log: EventLog | pd.DataFrame | EventArrays, context: Context) -> dict[str, float]:
     """All KPIs of one replication, in KPI_NAMES order."""
-    log = Measures(events, context)
-    return {name: float(KPIS[name](log)) for name in KPI_NAMES}
+    m = Measures(EventArrays.of(log), context)
+    return {name: float(KPIS[name](m, ALL)) for name in KPI_NAMES}
 
 
-class Measures:
-    """One replication's events, with the per-event views KPIs and figures share."""
+def kpis_by_skill(log: EventLog | pd.DataFrame | EventArrays,
+                  context: Context) -> dict[str, dict[str, float]]:
+    """Per skill (in order of first appearance), the KPIs that have a per-skill view."""
+    m = Measures(EventArrays.of(log), context)
+    out = {}
+    for index, skill in enumerate(m.skill_names):
+        scope = Scope(tasks=m.task_skill == index, conversations=m.conversation_skill == index)
+        out[skill] = {name: float(KPIS[name](m, scope)) for name in SKILL_KPIS}
+    return out
 
-    def __init__(self, events: pd.DataFrame, context: Context) -> None:
-        self.events = events
-        self.context = context
-        self.event = events["event"].astype(str).to_numpy()
-        self.after = events["time"].to_numpy() >= context.warmup
-        self._tasks: pd.DataFrame | None = None
 
-    def rows(self, *names: str) -> pd.DataFrame:
-        return self.events[np.isin(self.event, names)]
+def kpis_by_group(log: EventLog | pd.DataFrame | EventArrays,
+                  context: Context) -> dict[str, dict[str, float]]:
+    """Per agent group, the KPIs that have a per-group view."""
+    m = Measures(EventArrays.of(log), context)
+    out = {}
+    for index, group in enumerate(m.group_names):
+        scope = Scope(agents=m.agent_group == index)
+        out[group] = {name: float(KPIS[name](m, scope)) for name in GROUP_KPIS}
+    return out
 
-    def count(self, name: str, detail: str | None = None) -> int:
-        mask = (self.event == name) & self.after
+
+def measure(log: EventLog | pd.DataFrame | EventArrays, context: Context,
+            names: tuple[str, ...]) -> dict[str, float]:
+    """KPIs or the extra measures used by `ccsim verify`, by name."""
+    m = Measures(EventArrays.of(log), context)
+    return {name: float((KPIS.get(name) or EXTRA[name])(m, ALL)) for name in names}
+
+
+# counts ------------------------------------------------------------------------------------
+
+def _count(event: Event, detail: str | None = None) -> Measure:
+    def count(m: Measures, scope: Scope) -> float:
+        log = m.log
+        rows = log.where(event) & m.measured
         if detail is not None:
-            mask &= (self.events["detail"] == detail).to_numpy()
-        return int(mask.sum())
-
-    @property
-    def tasks(self) -> pd.DataFrame:
-        """Per task created after warm-up: created, first offer outcome, accept, first reply."""
-        if self._tasks is None:
-            self._tasks = _task_table(self)
-        return self._tasks
+            rows &= log.detail_is(detail)
+        rows &= _row_scope(m, scope)
+        return float(rows.sum())
+    return count
 
 
-def _task_table(log: Measures) -> pd.DataFrame:
-    created = log.rows("task.created").set_index("task")["time"].rename("created")
-    table = created[created >= log.context.warmup].to_frame()
-    first = {"accepted": "reservation.accepted", "answered": "message.outbound",
-             "canceled": "task.canceled"}
-    for column, name in first.items():
-        table[column] = log.rows(name).groupby("task", observed=True)["time"].min()
-    outcomes = log.rows(*OUTCOMES)
-    declined = outcomes["event"].isin(("reservation.rejected", "reservation.timeout"))
-    table["offers_decided"] = outcomes.groupby("task", observed=True).size()
-    table["declined"] = outcomes[declined].groupby("task", observed=True).size()
-    return table.fillna({"offers_decided": 0, "declined": 0})
+def _row_scope(m: Measures, scope: Scope) -> np.ndarray:
+    """Rows in scope: by their task (or, for rows without one, their conversation)."""
+    log = m.log
+    if scope.tasks is None and scope.agents is None and scope.conversations is None:
+        return np.ones(len(log), dtype=bool)
+    by_conversation = Scope(conversations=scope.conversations, agents=scope.agents)
+    return np.where(log.task >= 0, scope.rows(log.task, log.agent),
+                    by_conversation.rows(log.task, log.agent, log.conversation))
 
 
-def _rate(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else float("nan")
+def tasks_created(m: Measures, scope: Scope) -> float:
+    return float((m.created_measured & scope.task_ids(len(m.created))).sum())
 
 
-# Reservations ------------------------------------------------------------------------------
-
-def offer_outcomes(log: Measures) -> pd.Series:
-    """Outcome of each offer made after warm-up and decided by the horizon."""
-    return follow(log, "reservation.created", OUTCOMES, "task",
-                  log.context.reservation_timeout)["event"]
+def tasks_canceled_ttl(m: Measures, scope: Scope) -> float:
+    canceled = ~np.isnan(m.first(_E.TASK_CANCELED))
+    return float((canceled & m.created_measured & scope.task_ids(len(m.created))).sum())
 
 
-def reservation_timeout_rate(log: Measures) -> float:
-    outcomes = offer_outcomes(log)
-    return _rate((outcomes == "reservation.timeout").sum(), len(outcomes))
+# routing -----------------------------------------------------------------------------------
+
+def _offer_share(*events: Event) -> Measure:
+    return lambda m, scope: m.offers.share(*events, scope=scope)
 
 
-def reservation_reject_rate(log: Measures) -> float:
-    outcomes = offer_outcomes(log)
-    return _rate((outcomes == "reservation.rejected").sum(), len(outcomes))
+def _offered(m: Measures, scope: Scope) -> np.ndarray:
+    """Per task id: in the cohort, in scope, and with at least one offer outcome."""
+    decided, _ = m.offer_outcomes_per_task
+    return m.cohort & scope.task_ids(len(m.cohort)) & (decided > 0)
 
 
-def reassignment_rate(log: Measures) -> float:
-    offered = log.tasks[log.tasks["offers_decided"] > 0]
-    return _rate((offered["declined"] > 0).sum(), len(offered))
+def declined_task_rate(m: Measures, scope: Scope) -> float:
+    offered = _offered(m, scope)
+    _, declined = m.offer_outcomes_per_task
+    return _share(int((declined[offered] > 0).sum()), int(offered.sum()))
 
 
-def reassignments_per_task(log: Measures) -> float:
-    offered = log.tasks[log.tasks["offers_decided"] > 0]
-    return float(offered["declined"].mean()) if len(offered) else float("nan")
+def declines_per_task(m: Measures, scope: Scope) -> float:
+    offered = _offered(m, scope)
+    _, declined = m.offer_outcomes_per_task
+    return float(declined[offered].mean()) if offered.any() else float("nan")
 
 
-# Pause, leave and reactivation -------------------------------------------------------------
-
-def follow(log: Measures, start: str, ends: tuple[str, ...], key: str,
-           longest: float) -> pd.DataFrame:
-    """The outcome of each `start` in the measured cohort: the next of `ends` for the same key,
-    with the start's time (`began`) and agent (`began_agent`).
-
-    The cohort is the starts at or after warm-up whose outcome is certain by the horizon: those
-    more than `longest` (the latest an outcome can come) before it. Taking every outcome known
-    by the horizon instead would over-represent quick outcomes near the end (a pause begun an
-    hour before the horizon is known only if it was resumed)."""
-    rows = log.rows(start, *ends)
-    previous = rows.groupby(key, observed=True)[["event", "time", "agent"]].shift(1)
-    began = previous["time"]
-    cohort = (began >= log.context.warmup) & (began < log.context.horizon - longest)
-    paired = (rows["event"] != start) & (previous["event"] == start) & cohort
-    return rows[paired].assign(event=rows["event"].astype(str)[paired],
-                               began=began[paired], began_agent=previous["agent"][paired])
+def reassigned_to_other_agent_rate(m: Measures, scope: Scope) -> float:
+    offered = _offered(m, scope)
+    return _share(int(m.reassigned_to_other[offered].sum()), int(offered.sum()))
 
 
-def pause_outcomes(log: Measures) -> pd.DataFrame:
-    return follow(log, "task.paused", ("task.resumed", "task.pause-expired"), "task",
-                  log.context.pause_expiry)
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else float("nan")
 
 
-def pause_expiry_rate(log: Measures) -> float:
-    ended = pause_outcomes(log)
-    return _rate((ended["event"] == "task.pause-expired").sum(), len(ended))
+# pause and Leave ---------------------------------------------------------------------------
+
+def _pause_expiry(cause: PauseExpiry | None = None) -> Measure:
+    def rate(m: Measures, scope: Scope) -> float:
+        detail = None
+        if cause is not None:
+            codes = [i for i, text in enumerate(m.log.details) if text == cause.value]
+            detail = codes[0] if codes else -2  # -2: no row has it
+        return m.pauses.share(_E.TASK_PAUSE_EXPIRED, detail=detail, scope=scope)
+    return rate
 
 
-def leave_outcomes(log: Measures) -> pd.DataFrame:
-    return follow(log, "conversation.inactive",
-                  ("conversation.reactivated", "conversation.closed"), "conversation",
-                  log.context.leave_window)
+def reactivation_rate(m: Measures, scope: Scope) -> float:
+    return m.leaves.share(_E.CONVERSATION_REACTIVATED, scope=_leave_scope(scope))
 
 
-def reactivation_rate(log: Measures) -> float:
-    ended = leave_outcomes(log)
-    return _rate((ended["event"] == "conversation.reactivated").sum(), len(ended))
+def _leave_scope(scope: Scope) -> Scope:
+    # A Leave's start row names the conversation's task that was left; a skill's scope is
+    # its conversations.
+    return Scope(conversations=scope.conversations, agents=scope.agents)
 
 
-def reactivation_same_agent_rate(log: Measures) -> float:
-    ended = leave_outcomes(log)
-    reactivated = ended[ended["event"] == "conversation.reactivated"]
-    created = log.rows("task.created")
-    new_task = created.set_index(["conversation", "time"])["task"]
-    keys = pd.MultiIndex.from_arrays([reactivated["conversation"], reactivated["time"]])
-    tasks = new_task.reindex(keys).to_numpy()
-    accepted = log.rows("reservation.accepted").groupby("task", observed=True)["agent"].first()
-    who = accepted.reindex(tasks).to_numpy()
-    known = pd.notna(who)
-    same = who[known] == reactivated["began_agent"].to_numpy()[known]
-    return _rate(int(same.sum()), int(known.sum()))
+def _reactivated(m: Measures, scope: Scope) -> np.ndarray:
+    leaves = m.leaves
+    keep = _leave_scope(scope).rows(leaves.task, leaves.agent, leaves.conversation)
+    back: np.ndarray = keep & (leaves.outcome == m.log.code(_E.CONVERSATION_REACTIVATED))
+    return back
 
 
-# Tasks and first response ------------------------------------------------------------------
-
-def tasks_canceled_ttl(log: Measures) -> int:
-    return int(log.tasks["canceled"].notna().sum())
-
-
-def first_responses(log: Measures) -> pd.Series:
-    tasks = log.tasks
-    return (tasks["answered"] - tasks["created"]).dropna()
+def reactivation_same_agent_rate(m: Measures, scope: Scope) -> float:
+    back = _reactivated(m, scope)
+    new_task = m.next_task_of_conversation[m.leaves.task[back]]
+    acceptor = np.where(new_task >= 0, m.first_acceptor[np.maximum(new_task, 0)], -1)
+    known = acceptor >= 0
+    same = acceptor[known] == m.leaves.agent[back][known]
+    return _share(int(same.sum()), int(known.sum()))
 
 
-def first_response_time_mean(log: Measures) -> float:
-    times = first_responses(log)
-    return float(times.mean()) if len(times) else float("nan")
+def reactivation_delay_mean(m: Measures, scope: Scope) -> float:
+    back = _reactivated(m, scope)
+    delays = (m.leaves.ended - m.leaves.began)[back]
+    return float(delays.mean()) if len(delays) else float("nan")
 
 
-def first_response_time_p90(log: Measures) -> float:
-    times = first_responses(log)
-    return float(times.quantile(0.9)) if len(times) else float("nan")
+# response ----------------------------------------------------------------------------------
+
+def _waits(m: Measures, scope: Scope, reached: Floats) -> Floats:
+    """Per task of the cohort in scope: time to `reached` (inf: not reached by the horizon)."""
+    tasks = m.cohort & scope.task_ids(len(m.cohort))
+    waits = reached[tasks] - m.created[tasks]
+    return np.where(np.isnan(waits), np.inf, waits)
 
 
-def service_level(log: Measures) -> float:
-    """Share answered within the threshold, of tasks whose fate against it is known."""
-    tasks, limit = log.tasks, log.context.service_level_threshold
-    waited = tasks["answered"] - tasks["created"]
-    met = waited <= limit
-    unanswered = tasks["answered"].isna()
-    missed = (waited > limit) | tasks["canceled"].notna() | (
-        unanswered & (log.context.horizon - tasks["created"] > limit))
-    return _rate(int(met.sum()), int((met | missed).sum()))
+def unanswered_rate(m: Measures, scope: Scope) -> float:
+    waits = _waits(m, scope, m.answered)
+    return float(np.isinf(waits).mean()) if len(waits) else float("nan")
 
 
-def wait_to_accept_mean(log: Measures) -> float:
-    waits = (log.tasks["accepted"] - log.tasks["created"]).dropna()
-    return float(waits.mean()) if len(waits) else float("nan")
+def _quantile(q: float, which: str) -> Measure:
+    def quantile(m: Measures, scope: Scope) -> float:
+        return quantile_or_inf(_waits(m, scope, getattr(m, which)), q)
+    return quantile
 
 
-KPIS: dict[str, Callable[[Measures], float]] = {
-    "conversations_created": lambda log: log.count("conversation.created"),
-    "tasks_created": lambda log: len(log.tasks),
-    "reservations": lambda log: log.count("reservation.created"),
-    "reservation_timeout_rate": reservation_timeout_rate,
-    "reservation_reject_rate": reservation_reject_rate,
-    "reassignment_rate": reassignment_rate,
-    "reassignments_per_task": reassignments_per_task,
-    "pauses": lambda log: log.count("task.paused"),
-    "pause_expiry_rate": pause_expiry_rate,
-    "leaves": lambda log: log.count("task.wrapup", detail="leave"),
+def _mean_reached(which: str) -> Measure:
+    def mean(m: Measures, scope: Scope) -> float:
+        waits = _waits(m, scope, getattr(m, which))
+        done = waits[np.isfinite(waits)]
+        return float(done.mean()) if len(done) else float("nan")
+    return mean
+
+
+def service_level(m: Measures, scope: Scope) -> float:
+    waits = _waits(m, scope, m.answered)
+    return float((waits <= m.context.service_level_threshold).mean()) if len(waits) else (
+        float("nan"))
+
+
+KPIS: dict[str, Measure] = {
+    "conversations_created": _count(_E.CONVERSATION_CREATED),
+    "follow_up_conversations": _count(_E.CONVERSATION_CREATED, "follow-up"),
+    "tasks_created": tasks_created,
+    "reservations": _count(_E.RESERVATION_CREATED),
+    "reservation_timeout_rate": _offer_share(_E.RESERVATION_TIMEOUT),
+    "reservation_reject_rate": _offer_share(_E.RESERVATION_REJECTED),
+    "declined_task_rate": declined_task_rate,
+    "declines_per_task": declines_per_task,
+    "reassigned_to_other_agent_rate": reassigned_to_other_agent_rate,
+    "pauses": _count(_E.TASK_PAUSED),
+    "pause_expiry_rate": _pause_expiry(),
+    "pause_expiry_researching_rate": _pause_expiry(PauseExpiry.RESEARCHING),
+    "pause_expiry_off_duty_rate": _pause_expiry(PauseExpiry.OFF_DUTY),
+    "pause_expiry_no_slot_rate": _pause_expiry(PauseExpiry.NO_SLOT),
+    "leaves": _count(_E.TASK_WRAPUP, "leave"),
     "reactivation_rate": reactivation_rate,
     "reactivation_same_agent_rate": reactivation_same_agent_rate,
-    "conversations_closed_inactive": lambda log: log.count("conversation.closed",
-                                                           detail="window"),
+    "reactivation_delay_mean": reactivation_delay_mean,
+    "conversations_closed_inactive": _count(_E.CONVERSATION_CLOSED, "window"),
     "tasks_canceled_ttl": tasks_canceled_ttl,
-    "stranded_replies": lambda log: log.count("message.inbound", detail="stranded"),
-    "first_response_time_mean": first_response_time_mean,
-    "first_response_time_p90": first_response_time_p90,
+    "stranded_replies": _count(_E.MESSAGE_INBOUND, "stranded"),
+    "unanswered_rate": unanswered_rate,
+    "first_response_time_p50": _quantile(0.5, "answered"),
+    "first_response_time_p90": _quantile(0.9, "answered"),
+    "first_response_time_mean_answered": _mean_reached("answered"),
     "service_level": service_level,
-    "wait_to_accept_mean": wait_to_accept_mean,
-    "agent_occupancy": lambda log: agent_occupancy(log.events, log.context),
-    "backlog_mean": lambda log: backlog_mean(log.events, log.context),
+    "wait_to_accept_p90": _quantile(0.9, "accepted"),
+    "wait_to_accept_mean_accepted": _mean_reached("accepted"),
+    "queued_tasks_mean": tw.queued_tasks_mean,
+    "unanswered_conversations_mean": tw.unanswered_conversations_mean,
+    "slot_occupancy": tw.slot_occupancy,
+    "agent_utilization": tw.agent_utilization,
 }
 assert tuple(KPIS) == KPI_NAMES
 
 
 # Measures beyond the KPIs, used by `ccsim verify` -----------------------------------------
 
-def waited_share(log: Measures) -> float:
-    """Share of accepted tasks whose first offer came later than their creation."""
-    first_offer = log.rows("reservation.created").groupby("task", observed=True)["time"].min()
-    tasks = log.tasks.dropna(subset=["accepted"])
-    offered = first_offer.reindex(tasks.index)
-    return _rate(int((offered > tasks["created"]).sum()), len(tasks))
+def waited_share(m: Measures, scope: Scope) -> float:
+    """Share of accepted cohort tasks whose first offer came later than their creation."""
+    first_offer = m.first(_E.RESERVATION_CREATED)
+    tasks = m.cohort & ~np.isnan(m.accepted)
+    return _share(int((first_offer[tasks] > m.created[tasks]).sum()), int(tasks.sum()))
 
 
-def reactivation_delay_mean(log: Measures) -> float:
-    """Mean time from Leave to reactivation, over the reactivations counted by the KPI."""
-    ended = leave_outcomes(log)
-    back = ended[ended["event"] == "conversation.reactivated"]
-    return float((back["time"] - back["began"]).mean()) if len(back) else float("nan")
-
-
-EXTRA: dict[str, Callable[[Measures], float]] = {
-    "waited_share": waited_share,
-    "reactivation_delay_mean": reactivation_delay_mean,
-}
-
-
-def measures(events: pd.DataFrame, context: Context, names: tuple[str, ...]) -> dict[str, float]:
-    """KPIs named in KPI_NAMES or EXTRA, by name."""
-    log = Measures(events, context)
-    return {name: float((KPIS.get(name) or EXTRA[name])(log)) for name in names}
+EXTRA: dict[str, Measure] = {"waited_share": waited_share}
+__all__ = ["DECLINES", "EXTRA", "KPIS", "KPI_NAMES", "kpis", "kpis_by_group", "kpis_by_skill",
+           "measure"]

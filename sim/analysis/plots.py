@@ -17,18 +17,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.catalogue import RATES, TIMES
 from sim.analysis.context import Context
-from sim.analysis.metrics import (
-    RATES,
-    TIMES,
-    Measures,
-    first_responses,
-    leave_outcomes,
-    offer_outcomes,
-    pause_outcomes,
-)
-from sim.analysis.timeweighted import backlog_at, occupancy_at
+from sim.analysis.eventarrays import EventArrays
+from sim.analysis.measures import Measures
+from sim.analysis.timeweighted import occupancy_at, queued_at, unanswered_at
 from sim.domain.durations import DAY, HOUR, DurationError, parse_duration
+from sim.engine.eventlog import EVENT_NAMES, EventLog
 
 FIGURES = ("reservations.png", "pauses.png", "reactivation.png", "backlog_occupancy.png",
            "first_response.png")
@@ -49,6 +44,7 @@ class FigureData:
     closed_by_window: int = 0
     first_response_hours: list[np.ndarray] = field(default_factory=list)
     backlog: list[np.ndarray] = field(default_factory=list)
+    unanswered: list[np.ndarray] = field(default_factory=list)
     occupancy: list[np.ndarray] = field(default_factory=list)
 
     @property
@@ -56,21 +52,24 @@ class FigureData:
         """Sample times: every hour of the measured window."""
         return np.arange(self.context.warmup, self.context.horizon + 1e-9, HOUR)
 
-    def add(self, events: pd.DataFrame) -> None:
-        log = Measures(events, self.context)
-        self.offers.update(offer_outcomes(log).tolist())
-        offered = log.tasks[log.tasks["offers_decided"] > 0]
-        self.declined_per_task.update(offered["declined"].astype(int).clip(upper=3).tolist())
-        pauses = pause_outcomes(log)
-        self.pauses.update(pauses["event"].tolist())
-        self.paused_hours.append(((pauses["time"] - pauses["began"]) / HOUR).to_numpy())
-        left = leave_outcomes(log)
-        back = left[left["event"] == "conversation.reactivated"]
-        self.reactivation_hours.append(((back["time"] - back["began"]) / HOUR).to_numpy())
-        self.closed_by_window += int((left["event"] == "conversation.closed").sum())
-        self.first_response_hours.append((first_responses(log) / HOUR).to_numpy())
-        self.backlog.append(backlog_at(events, self.grid))
-        self.occupancy.append(occupancy_at(events, self.context, self.grid))
+    def add(self, log: EventLog | pd.DataFrame) -> None:
+        m = Measures(EventArrays.of(log), self.context)
+        self.offers.update(EVENT_NAMES[code] for code in m.offers.outcome.tolist())
+        decided, declined = m.offer_outcomes_per_task
+        offered = m.cohort & (decided > 0)
+        self.declined_per_task.update(np.minimum(declined[offered], 3).tolist())
+        pauses = m.pauses
+        self.pauses.update(EVENT_NAMES[code] for code in pauses.outcome.tolist())
+        self.paused_hours.append((pauses.ended - pauses.began) / HOUR)
+        leaves = m.leaves
+        back = leaves.outcome == EVENT_NAMES.index("conversation.reactivated")
+        self.reactivation_hours.append((leaves.ended - leaves.began)[back] / HOUR)
+        self.closed_by_window += int((~back).sum())
+        waits = m.answered[m.cohort] - m.created[m.cohort]
+        self.first_response_hours.append(waits[~np.isnan(waits)] / HOUR)
+        self.backlog.append(queued_at(m, self.grid))
+        self.unanswered.append(unanswered_at(m, self.grid))
+        self.occupancy.append(occupancy_at(m, self.grid))
 
 
 def draw(data: FigureData, folder: Path) -> list[Path]:
@@ -154,14 +153,15 @@ def _reactivation(data: FigureData) -> Figure:
     return figure
 
 
-def _band(axes: Axes, days: np.ndarray, series: list[np.ndarray], color: str) -> None:
+def _band(axes: Axes, days: np.ndarray, series: list[np.ndarray], color: str,
+          label: str) -> None:
     stacked = np.vstack(series)
     with warnings.catch_warnings():  # hours when no agent is on duty are NaN throughout
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(stacked, axis=0)
         low, high = np.nanmin(stacked, axis=0), np.nanmax(stacked, axis=0)
-    axes.fill_between(days, low, high, color=color, alpha=0.2, label="min-max of replications")
-    axes.plot(days, mean, color=color, label="mean of replications")
+    axes.fill_between(days, low, high, color=color, alpha=0.2)
+    axes.plot(days, mean, color=color, label=f"{label}: mean, min-max of replications")
     axes.legend(loc="upper right", fontsize=8)
 
 
@@ -169,11 +169,12 @@ def _backlog_occupancy(data: FigureData) -> Figure:
     figure = Figure(figsize=(11, 6))
     top, bottom = figure.subplots(2, 1, sharex=True)
     days = data.grid / DAY
-    _band(top, days, data.backlog, "tab:red")
-    top.set_ylabel("tasks waiting (pending or reserved)")
-    top.set_title("Backlog and agent occupancy over time")
-    _band(bottom, days, data.occupancy, "tab:purple")
-    bottom.set_ylabel("occupancy (share of on-duty slots)")
+    _band(top, days, data.unanswered, "tab:orange", "conversations awaiting a reply")
+    _band(top, days, data.backlog, "tab:red", "tasks queued (pending or reserved)")
+    top.set_ylabel("count")
+    top.set_title("Unanswered work, queue and slot occupancy over time")
+    _band(bottom, days, data.occupancy, "tab:purple", "slot occupancy")
+    bottom.set_ylabel("share of on-duty slots held")
     bottom.set_ylim(0, 1.05)
     bottom.set_xlabel("time since start (days)")
     return figure

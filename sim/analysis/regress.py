@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Job, Outcome
-from sim.analysis.metrics import KPI_NAMES, kpi_range
 from sim.analysis.results import atomic_write_text, csv_text, digest, scenario_text, write_json
 from sim.analysis.stats import summarize
 from sim.analysis.versions import versions
@@ -84,13 +84,15 @@ def compare(run: Rerun, baselines: Path, statistical: bool) -> Finding:
     if recorded["scenario_sha256"] != digest(scenario_text(run.scenario)):
         finding.problems.append("the reference scenario changed since its baseline was "
                                 "recorded; run `ccsim regress --update` if that is intended")
+    finding.problems += kpi_set_changes(before, run.kpis)
     finding.moved = kpi_moves(before, run.kpis)
     if statistical:
         finding.problems += interval_changes(before, run.kpis)
     else:
         finding.problems += digest_changes(recorded["digests"], run.digests)
-        if finding.problems and recorded.get("versions") != versions():
-            finding.notes.append(version_note(recorded.get("versions", {}), versions()))
+        note = version_note(recorded.get("versions", {}), versions())
+        if finding.problems and note:
+            finding.notes.append(note)
     return finding
 
 
@@ -104,10 +106,26 @@ def digest_changes(before: list[str], now: list[str]) -> list[str]:
             f"{', '.join(changed)} (behaviour changed)"]
 
 
+def kpi_set_changes(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    """KPIs that one side has and the other not (a baseline from another version)."""
+    added = [name for name in now.columns if name not in before.columns]
+    removed = [name for name in before.columns if name not in now.columns]
+    problems = []
+    if added:
+        problems.append(f"KPIs not in the baseline: {', '.join(added)}")
+    if removed:
+        problems.append(f"KPIs of the baseline that are no more: {', '.join(removed)}")
+    return problems
+
+
+def _shared(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    return [name for name in KPI_NAMES if name in before.columns and name in now.columns]
+
+
 def kpi_moves(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     """KPIs whose mean over replications differs from the baseline's."""
     rows = []
-    for name in KPI_NAMES:
+    for name in _shared(before, now):
         old, new = _mean(before[name]), _mean(now[name])
         if not _same(old, new):
             change = new - old if np.isfinite(old) and np.isfinite(new) else np.nan
@@ -117,10 +135,11 @@ def kpi_moves(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
 
 def interval_changes(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
     """KPIs whose 95% intervals no longer overlap the baseline's."""
-    old = summarize(before, KPI_NAMES, ranges=kpi_range).set_index("kpi")
-    new = summarize(now, KPI_NAMES, ranges=kpi_range).set_index("kpi")
+    names = tuple(_shared(before, now))
+    old = summarize(before, names, ranges=kpi_range).set_index("kpi")
+    new = summarize(now, names, ranges=kpi_range).set_index("kpi")
     problems = []
-    for name in KPI_NAMES:
+    for name in names:
         a, b = old.loc[name], new.loc[name]
         if b["n"] != a["n"] or (a["n"] and b["n"] == 0):
             problems.append(f"{name}: defined in {b['n']} replications, {a['n']} before")
@@ -133,6 +152,8 @@ def interval_changes(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
 def version_note(before: dict[str, Any], now: dict[str, str]) -> str:
     differ = [f"{k} {before.get(k)} -> {v}" for k, v in now.items()
               if k != "platform" and before.get(k) != v]
+    if not differ:
+        return ""
     return ("the baseline was recorded with other versions (" + ", ".join(differ) + "); "
             "a library's random streams may differ: compare with --statistical")
 

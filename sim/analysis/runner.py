@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.context import Context
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, Progress, jobs_for
-from sim.analysis.metrics import KPI_NAMES, kpi_range
 from sim.analysis.plots import FigureData, draw
 from sim.analysis.results import (
     EVENTS,
@@ -31,6 +31,7 @@ from sim.analysis.results import (
     write_json,
 )
 from sim.analysis.stats import Target, replications_for, summarize
+from sim.analysis.views import View, views
 from sim.domain.scenario import Scenario
 
 
@@ -48,6 +49,8 @@ class RunResult:
     summary: pd.DataFrame
     wall: float
     reached: pd.DataFrame | None = None  # the precision goal's ratios, when one was set
+    by_skill: View | None = None
+    by_group: View | None = None
 
 
 def default_folder(root: Path, scenario: Scenario) -> Path:
@@ -76,7 +79,7 @@ def run_scenario(
         def done(outcome: Outcome) -> None:
             if outcome.log is not None:
                 if options.figures:
-                    figure_data.add(outcome.log.to_frame())
+                    figure_data.add(outcome.log)
                 if options.events:
                     writer.add(outcome.point, outcome.log)
                 outcome.log = None  # written: let it go
@@ -105,6 +108,10 @@ def run_scenario(
         atomic_write_text(staging / SCENARIO, text)
         atomic_write_text(staging / KPIS, csv_text(kpis))
         atomic_write_text(staging / SUMMARY, csv_text(summary))
+        by_skill, by_group = views(outcomes)
+        for view in (by_skill, by_group):
+            atomic_write_text(staging / f"kpis_by_{view.key}.csv", csv_text(view.kpis))
+            atomic_write_text(staging / f"summary_by_{view.key}.csv", csv_text(view.summary))
         if options.figures:
             draw(figure_data, staging / FIGURES)
         wall = time.perf_counter() - started
@@ -118,4 +125,4 @@ def run_scenario(
             "figures_written": options.figures,
             "target": None if target is None else target.describe(),
         }))
-    return RunResult(folder, scenario, kpis, summary, wall, reached)
+    return RunResult(folder, scenario, kpis, summary, wall, reached, by_skill, by_group)

@@ -15,11 +15,15 @@ SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high", "n")
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) over the finite values; the interval is NaN when n < 2."""
-    finite = values[np.isfinite(values)]
+    """(mean, low, high, n) over the defined (non-NaN) values; the interval is NaN when
+    n < 2. An infinite value (a percentile of response times that was never reached) makes
+    the mean infinite: it is not dropped, which would flatter the KPI."""
+    finite = values[~np.isnan(values)]
     n = len(finite)
     if n == 0:
         return math.nan, math.nan, math.nan, 0
+    if np.isinf(finite).any():
+        return math.inf, math.inf if np.isinf(finite).all() else math.nan, math.inf, n
     mean = float(finite.mean())
     if n < 2:
         return mean, math.nan, math.nan, n

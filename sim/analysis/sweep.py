@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Job, Outcome
-from sim.analysis.metrics import KPI_NAMES, kpi_range
 from sim.analysis.results import (
     EVENT_SCHEMA,
     atomic_write_bytes,
@@ -38,9 +38,10 @@ from sim.domain.sweep_file import Sweep
 
 RUN = re.compile(r"point=(\d+)/replication=(\d+)\.json$")
 RUN_EVENT_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "replication"])
-DEFAULT_KPIS = ("service_level", "first_response_time_mean", "reservation_timeout_rate",
-                "reassignment_rate", "pause_expiry_rate", "reactivation_rate",
-                "tasks_canceled_ttl", "agent_occupancy", "backlog_mean")
+DEFAULT_KPIS = ("service_level", "unanswered_rate", "first_response_time_p90",
+                "reservation_timeout_rate", "declined_task_rate", "pause_expiry_rate",
+                "reactivation_rate", "unanswered_conversations_mean", "slot_occupancy",
+                "agent_utilization")
 
 
 class SweepFolderError(ValueError):

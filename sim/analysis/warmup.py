@@ -22,9 +22,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.context import Context
+from sim.analysis.eventarrays import EventArrays
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, jobs_for
-from sim.analysis.timeweighted import backlog_at
+from sim.analysis.measures import Measures
+from sim.analysis.timeweighted import queued_at
 from sim.domain.durations import DAY, HOUR
 from sim.domain.scenario import Scenario
 
@@ -89,8 +92,9 @@ def suggest(scenario: Scenario, replications: int, executor: Executor, cycle: fl
     plain = scenario.model_copy(update={"warmup": 0.0})
     times = np.arange(0.0, scenario.horizon, STEP)
     outcomes = run_all(jobs_for(plain, range(replications)), executor, done)
-    series = np.vstack([backlog_at(o.log.to_frame(), times) for o in outcomes
-                        if o.log is not None])
+    context = Context.of(plain)
+    series = np.vstack([queued_at(Measures(EventArrays.from_log(o.log), context), times)
+                        for o in outcomes if o.log is not None])
     backlog = series.mean(axis=0)
     smoothed = trailing_mean(backlog, window)
     statistic = mser(smoothed)

@@ -58,9 +58,20 @@ def load(path: Path, overrides: Sequence[str]) -> Scenario:
     from sim.domain.scenario_file import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path, overrides)
+        scenario = load_scenario(path, overrides)
     except ScenarioError as error:
         fail_input(error.problems)
+    warn_about(path, scenario)
+    return scenario
+
+
+def warn_about(path: Path, scenario: Scenario) -> None:
+    """Set-ups that are valid but manufacture an outcome (a staffing gap longer than the
+    TTL): one line each on stderr; the command goes on."""
+    from sim.domain.coverage import ttl_warnings
+
+    for warning in ttl_warnings(scenario):
+        say(f"{path}: warning: flex.task_ttl: {warning}", error=True)
 
 
 def executor(workers: int | None, jobs: int, scheduler: str | None = None) -> Executor:
@@ -74,7 +85,7 @@ def executor(workers: int | None, jobs: int, scheduler: str | None = None) -> Ex
 
 
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
-    from sim.analysis.metrics import KPI_NAMES
+    from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target
 
     unknown = [name for name in kpis if name not in KPI_NAMES]

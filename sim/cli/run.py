@@ -21,7 +21,7 @@ from sim.cli.output import (
     target_of,
     workers_option,
 )
-from sim.cli.tables import kpi_table, report_target
+from sim.cli.tables import kpi_table, report_target, view_table
 
 
 @click.command(name="run")
@@ -61,6 +61,9 @@ def command(file: Path | None, replications: int | None, seed: int | None,
             step=step_of(workers)))
     if not quiet:
         output.stdout.print(kpi_table(result.summary, result.scenario))
+        for view in (result.by_skill, result.by_group):
+            if view is not None and len(view.names) > 1:
+                output.stdout.print(view_table(view, result.scenario))
     if target is not None and result.reached is not None:
         report_target(target, result.reached, result.scenario.replications)
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")

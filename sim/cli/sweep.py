@@ -13,9 +13,9 @@ import pandas as pd
 from rich.table import Table
 
 from sim.analysis import sweep
+from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
-from sim.analysis.metrics import KPI_NAMES
 from sim.analysis.plots import sweep_figures
 from sim.analysis.stats import Target, replications_for
 from sim.cli import output

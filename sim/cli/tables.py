@@ -7,8 +7,10 @@ import math
 import pandas as pd
 from rich.table import Table
 
-from sim.analysis.metrics import RATES, TIMES
+from sim.analysis.catalogue import RATES, TIMES
 from sim.analysis.stats import Target
+from sim.analysis.undefined import why_undefined
+from sim.analysis.views import View
 from sim.cli.output import say
 from sim.domain.durations import format_duration
 from sim.domain.scenario import Scenario
@@ -17,6 +19,8 @@ from sim.domain.scenario import Scenario
 def show(name: str, value: float) -> str:
     if math.isnan(value):
         return "-"
+    if math.isinf(value):
+        return "never"
     if name in RATES:
         return f"{value:.1%}"
     if name in TIMES:
@@ -63,7 +67,29 @@ def kpi_table(summary: pd.DataFrame, scenario: Scenario) -> Table:
     for column in ("KPI", "mean", "95% CI", "n"):
         table.add_column(column, justify="left" if column == "KPI" else "right")
     for name, mean, low, high, n in summary.itertuples(index=False, name=None):
-        table.add_row(name, show(name, mean), interval(name, low, high), str(n))
+        if n == 0:
+            table.add_row(name, "undefined", why_undefined(name, scenario), "0")
+        else:
+            table.add_row(name, show(name, mean), interval(name, low, high), str(n))
+    return table
+
+
+def view_table(view: View, scenario: Scenario) -> Table:
+    """A per-skill or per-group table: one column per skill or group, mean and interval."""
+    what = "skill" if view.key == "skill" else "agent group"
+    table = Table(title=f"{scenario.name}: KPIs by {what} (mean, 95% CI)")
+    table.add_column("KPI")
+    for part in view.names:
+        table.add_column(part, justify="right")
+    summary = view.summary.set_index([view.key, "kpi"])
+    for name in dict.fromkeys(view.summary["kpi"]):
+        cells = []
+        for part in view.names:
+            row = summary.loc[(part, name)]
+            mean, low, high, n = (float(row[c]) for c in ("mean", "ci_low", "ci_high", "n"))
+            cells.append("undefined" if n == 0 else
+                         f"{show(name, mean)} ({interval(name, low, high)})")
+        table.add_row(name, *cells)
     return table
 
 

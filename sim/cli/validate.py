@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.output import fail_input, say
+from sim.cli.output import fail_input, say, warn_about
 from sim.domain.scenario_file import ScenarioError, load_scenario
 
 
@@ -17,9 +17,11 @@ def command(files: tuple[Path, ...]) -> None:
     problems: list[object] = []
     for path in files:
         try:
-            load_scenario(path)
-            say(f"{path}: OK")
+            scenario = load_scenario(path)
         except ScenarioError as error:
             problems.extend(error.problems)
+            continue
+        say(f"{path}: OK")
+        warn_about(path, scenario)
     if problems:
         fail_input(problems)

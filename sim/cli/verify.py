@@ -7,7 +7,7 @@ import sys
 import click
 from rich.table import Table
 
-from sim.analysis.verify import CONFIDENCE, total_jobs, verify
+from sim.analysis.verify import CONFIDENCE, per_check_confidence, total_jobs, verify
 from sim.cli import output
 from sim.cli.output import Bar, executor, fail_input, guarded, say, workers_option
 
@@ -26,9 +26,10 @@ def command(replications: int, workers: int | None) -> None:
     with Bar(False, "verify") as bar:
         bar.total(total_jobs(replications))
         checks = guarded(lambda: verify(replications, pool, bar.advance))
-    table = Table(title=f"ccsim verify: theory vs simulation ({CONFIDENCE:.0%} CI, "
-                        f"{replications} replications)")
-    for column in ("check", "theory", "simulated", f"{CONFIDENCE:.0%} CI", "result"):
+    each = per_check_confidence(len(checks))
+    table = Table(title=f"ccsim verify: theory vs simulation ({replications} replications; "
+                        f"{CONFIDENCE:.0%} for all checks together, so {each:.3%} each)")
+    for column in ("check", "theory", "simulated", f"{each:.2%} CI", "result"):
         table.add_column(column, justify="left" if column == "check" else "right")
     for check in checks:
         table.add_row(check.name, f"{check.theory:.4g}", f"{check.estimate:.4g}",

@@ -36,6 +36,9 @@ class Event(StrEnum):
     RESERVATION_TIMEOUT = "reservation.timeout"
     RESERVATION_CANCELED = "reservation.canceled"
     WORKER_ACTIVITY_UPDATE = "worker.activity.update"
+    # Not a TaskRouter event: the agent's hands take up a reply or a wrap-up (A2). It ends
+    # with the reply's message.outbound or the task's task.completed.
+    WORKER_WORK_STARTED = "worker.work.started"
 
 
 class TaskStatus(StrEnum):
@@ -210,6 +213,14 @@ class WrapReason(StrEnum):
 
     END = "end"
     LEAVE = "leave"
+
+
+class PauseExpiry(StrEnum):
+    """Why a paused task expired (R10), the detail of task.pause-expired."""
+
+    RESEARCHING = "researching"  # the research was still running
+    OFF_DUTY = "off-duty"  # research done, but the agent was off duty and could not resume
+    NO_SLOT = "no-slot"  # research done, agent on duty, but no free slot to resume (R9)
 
 
 class Inbound(StrEnum):

@@ -136,10 +136,15 @@ class ReservationBehaviour(Model):
 
 
 class Research(Model):
-    """Emails that need research before the first reply (A3)."""
+    """Emails that need research before the first reply (A3). Whether an email needs it, and
+    for how long, is decided once, by the group of the agent who first accepts it."""
 
     probability: Probability = 0.0
     duration: Distribution = Exponential(dist="exponential", mean=DAY)
+    # R10: what a pause expiry does to research this group's agents began. `keep`: what was
+    # found stays in the thread, so the next agent only does what is left (nothing when it
+    # was finished); `restart`: it is lost and the next agent starts again from zero.
+    after_expiry: Literal["keep", "restart"] = "keep"
 
 
 class Handling(Model):
@@ -147,7 +152,7 @@ class Handling(Model):
     research: Research = Research()
     resolve_probability: Probability = 0.5
     leave_probability: Probability = 1.0
-    hold_for_reply: Duration = 1 * HOUR
+    hold_for_reply: Duration = 2 * HOUR
     wrapup: Distribution = Constant(dist="constant", value=1 * MINUTE)
 
 
@@ -247,6 +252,9 @@ class Customers(Model):
 
 class Kpis(Model):
     service_level_threshold: Annotated[Duration, Field(gt=0)] = 4 * HOUR
+    # Response KPIs count tasks created at least this long (and at least the threshold)
+    # before the horizon; one still unanswered at the horizon counts as never answered.
+    follow_up: Duration = 1 * DAY
 
 
 class Compliance(Model):

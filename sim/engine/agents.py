@@ -17,6 +17,7 @@ from sim.domain.lifecycle import (
     Activity,
     ActivityCause,
     Event,
+    PauseExpiry,
     WrapReason,
     may_leave,
     may_pause,
@@ -161,15 +162,25 @@ class Agent:
 
     def accepted(self, task: Task) -> None:
         """A3: research first for some emails (paused if Pause is on), then compose."""
-        handling = self.behaviour.group.handling
-        if self.behaviour.research() >= handling.research.probability:
+        if task.research_left is None:
+            task.research_left = task.research_total = self._research_need()
+        if task.research_left <= 0:
             self._queue(Work.COMPOSE, task)
-            return
-        research = self.behaviour.research_time()
-        if may_pause(self.flex.pause.enabled, task.status):
-            self._pause(task, research)
+        elif may_pause(self.flex.pause.enabled, task.status):
+            self._pause(task, task.research_left)
         else:
-            self.clock.after(research, self._queue, Work.COMPOSE, task)
+            self.clock.after(task.research_left, self._researched_holding, task)
+
+    def _research_need(self) -> float:
+        """How long this email's research takes (0: none), decided once per email."""
+        research = self.behaviour.group.handling.research
+        if self.behaviour.research() >= research.probability:
+            return 0.0
+        return self.behaviour.research_time()
+
+    def _researched_holding(self, task: Task) -> None:
+        task.research_left = 0.0
+        self._queue(Work.COMPOSE, task)
 
     # pause (R9, R10) ---------------------------------------------------------------------
 
@@ -177,10 +188,12 @@ class Agent:
         self.recorder.task(task, Event.TASK_PAUSED, "research")
         task.pause_expiry = self.clock.after_fixed(self.flex.pause.expiry, self._pause_expired,
                                                     task)
+        task.research_began = self.clock.now
         task.research = self.clock.after(research, self._research_done, task)
 
     def _research_done(self, task: Task) -> None:
         task.research = None
+        task.research_left = 0.0
         self.resumes.append(task)
         self._try_resume()
         self.refresh()
@@ -197,17 +210,33 @@ class Agent:
             self._queue(Work.COMPOSE, task)
 
     def _pause_expired(self, task: Task) -> None:
-        if task.research is not None:
-            task.research.cancel()
-            task.research = None
-        elif task in self.resumes:
-            self.resumes.remove(task)
         task.pause_expiry = None
-        self.recorder.task(task, Event.TASK_PAUSE_EXPIRED)
+        cause = self._expiry_cause(task)
+        self._keep_or_restart_research(task)
+        self.recorder.task(task, Event.TASK_PAUSE_EXPIRED, cause)
         task.declined_by.clear()  # back in the queue, open to any agent
         self.router.submit(task)
         self.router.start_ttl(task)
         self.refresh()
+
+    def _expiry_cause(self, task: Task) -> str:
+        """Why the pause ran out: still researching, or done but off duty, or no free slot."""
+        if task.research is not None:
+            return PauseExpiry.RESEARCHING
+        return PauseExpiry.OFF_DUTY if self.activity is Activity.OFFLINE else (
+            PauseExpiry.NO_SLOT)
+
+    def _keep_or_restart_research(self, task: Task) -> None:
+        if task.research is not None:
+            task.research.cancel()
+            task.research = None
+            assert task.research_left is not None
+            elapsed = self.clock.now - task.research_began
+            task.research_left = max(0.0, task.research_left - elapsed)
+        else:
+            self.resumes.remove(task)
+        if self.behaviour.group.handling.research.after_expiry == "restart":
+            task.research_left = task.research_total
 
     # hands (A2) --------------------------------------------------------------------------
 
@@ -222,7 +251,17 @@ class Agent:
             return
         self.busy = True
         kind, task = self.work.popleft()
-        finish = self.calendar.finish(self.clock.now, self.behaviour.duration[kind]())
+        now = self.clock.now
+        start = self.calendar.next_start(now)
+        finish = self.calendar.finish(start, self.behaviour.duration[kind]())
+        if start > now:  # off duty: the hands take it up when the next duty starts
+            if start != math.inf:
+                self.clock.at(start, self._work_started, kind, task, finish)
+        else:
+            self._work_started(kind, task, finish)
+
+    def _work_started(self, kind: Work, task: Task, finish: float) -> None:
+        self.recorder.work_started(self, task, kind.value)
         if finish != math.inf:
             self.clock.at(finish, self._work_done, kind, task)
 

@@ -70,6 +70,9 @@ class Task:
     ttl: Timer | None = None  # R6
     pause_expiry: Timer | None = None  # R10
     research: Timer | None = None  # A3: research done while paused
+    research_left: float | None = None  # A3: seconds still to do; None until first accepted
+    research_total: float = 0.0  # what the email needed in all (R10 `restart`)
+    research_began: float = 0.0  # when the running research began
     hold: Timer | None = None  # A3: waiting for the customer's reply
     replies_sent: int = 0  # in this task, by its agents (R11)
     wrap_reason: WrapReason | None = None

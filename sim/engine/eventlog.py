@@ -62,6 +62,14 @@ class EventLog:
         content.update("\x1f".join(self._details).encode())  # dicts keep insertion = code order
         return content.hexdigest()
 
+    def rows(self) -> np.ndarray:
+        """The rows as a packed structured array (a view of the log, not a copy)."""
+        return np.frombuffer(self._rows, dtype=ROW_DTYPE)
+
+    def detail_texts(self) -> list[str]:
+        """Detail texts in code order."""
+        return list(self._details)  # dicts keep insertion order, which is code order
+
     def to_frame(self) -> pd.DataFrame:
         """Columns of DESIGN.md section 3; missing ids are <NA>, names are categoricals."""
         rows = np.frombuffer(self._rows, dtype=ROW_DTYPE)

@@ -96,6 +96,9 @@ class Recorder:
     ) -> None:
         self._row(event, NONE if task is None else task.id, conversation.id, _index(agent), detail)
 
+    def work_started(self, agent: Owner, task: Task, kind: str) -> None:
+        self._row(Event.WORKER_WORK_STARTED, task.id, task.conversation.id, agent.index, kind)
+
     # agents --------------------------------------------------------------------------------
 
     def activity(self, agent: Worker, cause: ActivityCause) -> None:

@@ -60,7 +60,7 @@ class AgentPool:
         return heap[0][3] if heap else None
 
     def choose(self, avoid: set[int]) -> Candidate | None:
-        """The longest-idle agent not in `avoid`; failing that, the longest-idle one (R4)."""
+        """The longest-idle agent not in `avoid` (R4: agents that declined the task)."""
         skipped = []
         chosen = None
         while (agent := self.top()) is not None:
@@ -68,8 +68,6 @@ class AgentPool:
                 chosen = agent
                 break
             skipped.append(heapq.heappop(self._heap))
-        if chosen is None and skipped:
-            chosen = skipped[0][3]
         for entry in skipped:
             heapq.heappush(self._heap, entry)
         return chosen
@@ -121,13 +119,26 @@ class Router:
     # matching ------------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
+        """Match tasks to agents in R1 order, each to its longest-idle eligible agent that has
+        not declined it (R2, R4). A task that only its decliners could take waits while they
+        take the other tasks they can; what is left then goes back to its longest-idle
+        decliner, who by then has no other task it could take (R4)."""
         self._dispatch_scheduled = False
         dirty, self._dirty = self._dirty, set()
+        declined_only: list[Task] = []
         while (task := self._best_matchable(dirty)) is not None:
             self.queues[task.skill].pop()
             agent = self._choose(task)
-            assert agent is not None
-            self._reserve(task, agent)
+            if agent is None:
+                declined_only.append(task)
+            else:
+                self._reserve(task, agent)
+        for task in declined_only:  # in R1 order, as they were taken out
+            agent = self.pools[task.skill].top()
+            if agent is None:
+                self.queues[task.skill].push(task)
+            else:
+                self._reserve(task, agent)
 
     def _best_matchable(self, skills: set[int]) -> Task | None:
         """The first task in R1 order, over the given skills, that has an eligible agent."""
@@ -186,6 +197,8 @@ class Router:
         self._close(reservation)
         self.recorder.reservation(reservation, outcome, detail)
         task.declined_by.add(agent.index)
+        if task.preferred is agent:
+            task.preferred = None  # R4, R12: the preference ends once the agent declines
         if outcome is Event.RESERVATION_TIMEOUT:
             agent.missed()
         self.submit(task)

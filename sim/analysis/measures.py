@@ -1,0 +1,281 @@
+"""The per-task, per-offer, per-pause and per-Leave views of one replication's log that the
+KPIs and figures share, computed once and with numpy only.
+
+A `Scope` narrows any view to one skill (tasks and conversations of that skill) or one agent
+group (rows whose agent is in the group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from sim.analysis.context import Context
+from sim.analysis.eventarrays import (
+    NONE,
+    EventArrays,
+    Floats,
+    Ints,
+    Mask,
+    first_index_per,
+    first_per,
+    grouped_order,
+)
+from sim.domain.lifecycle import Event
+from sim.engine.eventlog import EVENT_CODE
+
+_E = Event
+OFFER_OUTCOMES = (_E.RESERVATION_ACCEPTED, _E.RESERVATION_REJECTED, _E.RESERVATION_TIMEOUT,
+                  _E.RESERVATION_CANCELED)
+DECLINES = (_E.RESERVATION_REJECTED, _E.RESERVATION_TIMEOUT)
+PAUSE_OUTCOMES = (_E.TASK_RESUMED, _E.TASK_PAUSE_EXPIRED)
+LEAVE_OUTCOMES = (_E.CONVERSATION_REACTIVATED, _E.CONVERSATION_CLOSED)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tasks, conversations and agents a KPI covers (None: all)."""
+
+    tasks: Mask | None = None  # indexed by task id
+    conversations: Mask | None = None  # indexed by conversation id
+    agents: Mask | None = None  # indexed by agent code
+
+    def rows(self, task: Ints, agent: Ints, conversation: Ints | None = None) -> Mask:
+        """Which rows (given their task, agent and conversation) are in scope."""
+        keep = np.ones(len(task), dtype=bool)
+        if self.tasks is not None:
+            keep &= _lookup(self.tasks, task)
+        if self.agents is not None:
+            keep &= _lookup(self.agents, agent)
+        if self.conversations is not None and conversation is not None:
+            keep &= _lookup(self.conversations, conversation)
+        return keep
+
+    def task_ids(self, size: int) -> Mask:
+        return np.ones(size, dtype=bool) if self.tasks is None else self.tasks
+
+
+ALL = Scope()
+
+
+def _lookup(table: Mask, ids: Ints) -> Mask:
+    inside = (ids >= 0) & (ids < len(table))
+    found = np.zeros(len(ids), dtype=bool)
+    found[inside] = table[ids[inside]]
+    return found
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """Things that start and end with a known outcome: offers, pauses, Leaves. One entry per
+    start in the measured cohort (starts at or after warm-up, and early enough that the
+    outcome is certain by the horizon); `outcome` is the ending event's code."""
+
+    began: Floats
+    ended: Floats
+    outcome: Ints
+    detail: Ints
+    task: Ints
+    conversation: Ints
+    agent: Ints  # who the start row names (the offered, pausing or leaving agent)
+
+    def share(self, *events: Event, detail: int | None = None, scope: Scope = ALL) -> float:
+        keep = scope.rows(self.task, self.agent, self.conversation)
+        hit = np.isin(self.outcome, [_code(e) for e in events]) & keep
+        if detail is not None:
+            hit &= self.detail == detail
+        total = int(keep.sum())
+        return float(hit.sum() / total) if total else float("nan")
+
+
+def _code(event: Event) -> int:
+    return EVENT_CODE[event]
+
+
+class Measures:
+    def __init__(self, log: EventArrays, context: Context) -> None:
+        self.log = log
+        self.context = context
+        self.measured = log.time >= context.warmup
+
+    # tasks ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _created_rows(self) -> Mask:
+        return self.log.where(_E.TASK_CREATED)
+
+    @cached_property
+    def created(self) -> Floats:
+        """Per task id: when it was created (NaN: no such task)."""
+        rows = self._created_rows
+        return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
+
+    @cached_property
+    def skill_names(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(self._queue_skill(text) for text in self._queue_texts)
+        known = [skill for skill in self.context.skills if skill in seen]
+        return tuple(known + [skill for skill in seen if skill not in known])
+
+    @cached_property
+    def _queue_texts(self) -> list[str]:
+        codes = np.unique(self.log.detail[self._created_rows])
+        return [self.log.details[code] for code in codes]
+
+    @staticmethod
+    def _queue_skill(text: str) -> str:
+        return text.rsplit(":", 1)[0]
+
+    @cached_property
+    def task_skill(self) -> Ints:
+        """Per task id: index into skill_names (-1: no such task)."""
+        lookup = np.full(len(self.log.details) + 1, NONE, dtype=np.int64)
+        for text in self._queue_texts:
+            lookup[self.log.details.index(text)] = self.skill_names.index(
+                self._queue_skill(text))
+        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        rows = self._created_rows
+        out[self.log.task[rows]] = lookup[self.log.detail[rows]]
+        return out
+
+    @cached_property
+    def task_conversation(self) -> Ints:
+        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        rows = self._created_rows
+        out[self.log.task[rows]] = self.log.conversation[rows]
+        return out
+
+    @cached_property
+    def conversation_skill(self) -> Ints:
+        out = np.full(self.log.conversation_count, NONE, dtype=np.int64)
+        rows = self._created_rows
+        out[self.log.conversation[rows]] = self.task_skill[self.log.task[rows]]
+        return out
+
+    @cached_property
+    def cohort(self) -> Mask:
+        """Per task id: in the response cohort, created in [warmup, horizon - follow-up)."""
+        created = np.nan_to_num(self.created, nan=-np.inf)
+        return (created >= self.context.warmup) & (created < self.context.cohort_end)
+
+    @cached_property
+    def created_measured(self) -> Mask:
+        """Per task id: created at or after warm-up."""
+        return np.nan_to_num(self.created, nan=-np.inf) >= self.context.warmup
+
+    def first(self, event: Event) -> Floats:
+        """Per task id: the time of its first `event` row (NaN: none)."""
+        rows = self.log.where(event)
+        return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
+
+    @cached_property
+    def answered(self) -> Floats:
+        return self.first(_E.MESSAGE_OUTBOUND)
+
+    @cached_property
+    def accepted(self) -> Floats:
+        return self.first(_E.RESERVATION_ACCEPTED)
+
+    # agents --------------------------------------------------------------------------------
+
+    @cached_property
+    def group_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.context.group_of(a) for a in self.context.capacity))
+
+    @cached_property
+    def agent_group(self) -> Ints:
+        """Per agent code of the log: index into group_names (-1: unknown agent)."""
+        return np.array([self.group_names.index(self.context.group_of(name))
+                         if self.context.group_of(name) in self.group_names else NONE
+                         for name in self.log.agents], dtype=np.int64)
+
+    @cached_property
+    def agent_capacity(self) -> Ints:
+        return np.array([self.context.capacity.get(name, 0) for name in self.log.agents],
+                        dtype=np.int64)
+
+    # episodes ------------------------------------------------------------------------------
+
+    def episodes(self, start: Event, ends: tuple[Event, ...], key: Ints,
+                 longest: float) -> Episodes:
+        """Each `start` in the cohort paired with the next of `ends` for the same key."""
+        log = self.log
+        rows = np.flatnonzero(log.where(start, *ends))
+        rows = rows[grouped_order(key[rows])]
+        is_start = log.event[rows] == _code(start)
+        paired = is_start[:-1] & ~is_start[1:] & (key[rows][:-1] == key[rows][1:])
+        begin, end = rows[:-1][paired], rows[1:][paired]
+        began = log.time[begin]
+        cohort = (began >= self.context.warmup) & (began < self.context.horizon - longest)
+        begin, end = begin[cohort], end[cohort]
+        return Episodes(log.time[begin], log.time[end], log.event[end], log.detail[end],
+                        log.task[begin], log.conversation[begin], log.agent[begin])
+
+    @cached_property
+    def offers(self) -> Episodes:
+        return self.episodes(_E.RESERVATION_CREATED, OFFER_OUTCOMES, self.log.task,
+                             self.context.reservation_timeout)
+
+    @cached_property
+    def pauses(self) -> Episodes:
+        return self.episodes(_E.TASK_PAUSED, PAUSE_OUTCOMES, self.log.task,
+                             self.context.pause_expiry)
+
+    @cached_property
+    def leaves(self) -> Episodes:
+        return self.episodes(_E.CONVERSATION_INACTIVE, LEAVE_OUTCOMES, self.log.conversation,
+                             self.context.leave_window)
+
+    # routing per task ----------------------------------------------------------------------
+
+    @cached_property
+    def offer_outcomes_per_task(self) -> tuple[Ints, Ints]:
+        """Per task id: offer outcomes by the horizon, and how many were declines."""
+        log = self.log
+        decided = log.where(*OFFER_OUTCOMES)
+        declined = log.where(*DECLINES)
+        size = log.task_count
+        return (np.bincount(log.task[decided], minlength=size),
+                np.bincount(log.task[declined], minlength=size))
+
+    @cached_property
+    def reassigned_to_other(self) -> Mask:
+        """Per task id: declined at least once, then first accepted (after that decline) by
+        an agent that had not declined it before."""
+        log, size = self.log, self.log.task_count
+        declines = np.flatnonzero(log.where(*DECLINES))
+        first_decline = first_index_per(log.task[declines], size)
+        first_decline[first_decline >= 0] = declines[first_decline[first_decline >= 0]]
+        accepts = np.flatnonzero(log.where(_E.RESERVATION_ACCEPTED))
+        after = first_decline[log.task[accepts]]
+        accepts = accepts[(after >= 0) & (accepts > after)]
+        which = first_index_per(log.task[accepts], size)
+        accept_row = np.full(size, NONE, dtype=np.int64)
+        accept_row[which >= 0] = accepts[which[which >= 0]]
+        accept_agent = np.where(accept_row >= 0, log.agent[np.maximum(accept_row, 0)], NONE)
+        tasks = log.task[declines]
+        by_acceptor = (log.agent[declines] == accept_agent[tasks]) & (
+            declines < accept_row[tasks])
+        out = accept_row >= 0
+        out[tasks[by_acceptor]] = False
+        return out
+
+    @cached_property
+    def next_task_of_conversation(self) -> Ints:
+        """Per task id: the conversation's next task (a reactivation's new task), -1: none."""
+        tasks = np.flatnonzero(~np.isnan(self.created))
+        tasks = tasks[grouped_order(self.task_conversation[tasks])]
+        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        same = self.task_conversation[tasks][:-1] == self.task_conversation[tasks][1:]
+        out[tasks[:-1][same]] = tasks[1:][same]
+        return out
+
+    @cached_property
+    def first_acceptor(self) -> Ints:
+        """Per task id: the agent code of its first acceptance (-1: none)."""
+        rows = np.flatnonzero(self.log.where(_E.RESERVATION_ACCEPTED))
+        first = first_index_per(self.log.task[rows], self.log.task_count)
+        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        out[first >= 0] = self.log.agent[rows[first[first >= 0]]]
+        return out
