@@ -183,8 +183,10 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return source, out
 
 
-TWO_SKILLS = TINY.replace("name: tiny", "name: two").replace("skills: {billing: 1.0}", "skills: {billing: 0.6, sales: 0.4}").replace(
-    "    skills: [billing]\n", "    skills: [billing]\n  - {name: sellers, count: 2, skills: [sales]}\n")
+TWO_SKILLS = (TINY.replace("name: tiny", "name: two")
+              .replace("skills: {billing: 1.0}", "skills: {billing: 0.6, sales: 0.4}")
+              .replace("    skills: [billing]\n", "    skills: [billing]\n"
+                       "  - {name: sellers, count: 2, skills: [sales]}\n"))
 
 
 def test_run_shows_and_writes_kpis_by_skill_and_group(tmp_path: Path) -> None:
