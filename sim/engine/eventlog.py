@@ -54,12 +54,18 @@ class EventLog:
         self._rows += _pack(time, event, task, conversation, agent, detail)
 
     def digest(self) -> str:
-        """SHA-256 of the log's content: every row (packed little-endian), the agents and the
-        detail texts in code order. Equal digests mean identical event logs."""
-        content = hashlib.sha256(self._rows)
+        """SHA-256 of the log's content: every row (packed little-endian, detail texts ranked
+        by their sorted order rather than by first use), the agents, and the detail texts.
+        Equal digests mean identical event logs, however the detail codes were handed out."""
+        texts = self.detail_texts()
+        rank = np.empty(len(texts), dtype=np.uint16)
+        rank[np.argsort(np.array(texts, dtype=object), kind="stable")] = np.arange(len(texts))
+        rows = self.rows().copy()
+        rows["detail"] = rank[rows["detail"]]
+        content = hashlib.sha256(rows.tobytes())
         content.update("\x1f".join(self.agent_names).encode())
         content.update(b"\x1e")
-        content.update("\x1f".join(self._details).encode())  # dicts keep insertion = code order
+        content.update("\x1f".join(sorted(texts)).encode())
         return content.hexdigest()
 
     def rows(self) -> np.ndarray:
