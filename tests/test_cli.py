@@ -430,7 +430,10 @@ def test_ctrl_c_stops_a_run_and_leaves_nothing(tmp_path: Path) -> None:
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     try:
-        time.sleep(3)  # imported and running replications
+        deadline = time.monotonic() + 60  # imported and running replications, however slowly
+        while not any(tmp_path.glob(".run.partial-*")) and process.poll() is None:
+            assert time.monotonic() < deadline, "the run did not start within 60 s"
+            time.sleep(0.05)
         os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
         _, errors = process.communicate(timeout=60)
     finally:
