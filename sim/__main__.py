@@ -11,24 +11,26 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
+from types import FrameType
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 EXIT_INTERRUPTED = 130  # sim.cli.output's, which cannot be imported yet
 
 
-def _quit(signum: int, frame: object) -> None:
+def _quit(signum: int, frame: FrameType | None) -> None:
     os.write(2, b"interrupted\n")
     os._exit(EXIT_INTERRUPTED)
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _handle(handler: signal.Handlers | object) -> None:
+def _handle(handler: Callable[[int, FrameType | None], None]) -> None:
     for number in _SIGNALS:
         if signal.getsignal(number) is not signal.SIG_IGN:  # nohup and the like: keep it
-            signal.signal(number, handler)  # type: ignore[arg-type]
+            signal.signal(number, handler)
 
 
 def main() -> None:
