@@ -126,3 +126,19 @@ def test_a_missing_point_file_is_written_again(tmp_path: Path, whole: Path) -> N
     point.unlink()
     resume(path, out, whole, again=0)
     assert point.read_bytes() == (whole / "points" / "point=1" / "scenario.yaml").read_bytes()
+
+
+def test_a_sweep_folder_in_use_is_refused_at_start(tmp_path: Path) -> None:
+    """flock locks belong to an open file, so holding one here is what another ccsim
+    process does (tests/test_faults.py runs two real processes for `ccsim run`)."""
+    from sim.analysis.outfolder import claimed
+
+    path = make(tmp_path, SMALL)
+    out = tmp_path / "out"
+    with claimed(out):
+        result = ccsim("sweep", path, "--out", out, *OPTIONS)
+    no_crash(result)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{out}: in use by another ccsim (pid ")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.yaml", "sweep.yaml"]
