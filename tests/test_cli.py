@@ -59,9 +59,14 @@ def write(folder: Path, name: str, text: str) -> Path:
 Expectation = tuple[str, str, str]  # position ("line:col" or "-"), dotted path, substring
 
 
+def header(path: Path) -> list[str]:
+    """A case's lines; the corpus holds files that are not UTF-8 on purpose."""
+    return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+
+
 def expectations(path: Path) -> list[Expectation]:
     found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in header(path):
         if line.startswith("# expect: "):
             position, dotted, substring = line.removeprefix("# expect: ").split(": ", 2)
             found.append((position, dotted, substring))
@@ -75,10 +80,10 @@ def prefix(name: str, position: str, dotted: str) -> str:
 
 
 def test_corpus_is_large_and_well_formed() -> None:
-    assert len(CORPUS) >= 32
+    assert len(CORPUS) >= 32 + 40  # issue 13 added the hostile-input cases
     assert (MALFORMED / "README.md").is_file()
     for path in CORPUS:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = header(path)
         count = len(expectations(path))
         assert count >= 1, f"{path.name}: no '# expect:' line"
         assert all(line.startswith("# expect: ") for line in lines[:count]), path.name
@@ -460,7 +465,10 @@ def test_ctrl_c_stops_a_run_and_leaves_nothing(tmp_path: Path) -> None:
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     try:
-        time.sleep(3)  # imported and running replications
+        deadline = time.monotonic() + 60  # imported and running replications, however slowly
+        while not any(tmp_path.glob(".run.partial-*")) and process.poll() is None:
+            assert time.monotonic() < deadline, "the run did not start within 60 s"
+            time.sleep(0.05)
         os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
         _, errors = process.communicate(timeout=60)
     finally:

@@ -3,25 +3,56 @@
 Workers must have ccsim installed at the same version: a job carries its scenario and seeds,
 and every draw comes from its named streams, so the cluster returns exactly what a local run
 would.
+
+The scheduler's address is checked before anything runs, and connecting gives up after
+CONNECT_SECONDS, so a typo or a scheduler that is down is one clear line within seconds,
+not a stack trace after dask's default wait.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from sim.analysis.experiment import Done, Job, check_stop, run_job
 
+CONNECT_SECONDS = 5.0
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(\d{1,5})/?$")
+
+
+class SchedulerError(ValueError):
+    """The scheduler address is malformed or nothing answers there."""
+
+
+def address_problem(address: str) -> str | None:
+    match = _ADDRESS.match(address)
+    if match is None:
+        return "not a scheduler address; expected tcp://HOST:PORT"
+    if not 0 < int(match[1]) < 65536:
+        return f"port {match[1]} is out of range (1 to 65535)"
+    return None
+
 
 class DaskCluster:
     name = "dask"
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, timeout: float = CONNECT_SECONDS) -> None:
+        problem = address_problem(address)
+        if problem is not None:
+            raise SchedulerError(f"--scheduler {address}: {problem}")
         self.address = address
+        self.timeout = timeout
+
+    def check(self) -> None:
+        """Connect once, so that an unreachable scheduler is refused before anything runs."""
+        with self._client():
+            pass
 
     def run(self, jobs: Sequence[Job], done: Done) -> None:
-        client_type, as_completed = _dask()
-        with client_type(self.address, timeout="20s") as client:
+        _, as_completed = _dask()
+        with self._client() as client:
             futures = client.map(run_job, list(jobs), pure=False)
             try:
                 for future in as_completed(futures):
@@ -31,11 +62,20 @@ class DaskCluster:
                 client.cancel(futures)
                 raise
 
+    def _client(self) -> Any:
+        client_type, _ = _dask()
+        try:
+            return client_type(self.address, timeout=f"{self.timeout}s")
+        except (OSError, TimeoutError, ValueError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise SchedulerError(f"--scheduler {self.address}: cannot connect within "
+                                 f"{self.timeout:g} s: {reason}") from None
+
 
 def _dask() -> tuple[Any, Any]:
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise RuntimeError("running on a dask cluster needs the extra: "
-                           "pip install 'ccsim[distributed]'") from None
+        raise SchedulerError("--scheduler: running on a dask cluster needs the extra: "
+                             "pip install 'ccsim[distributed]'") from None
     return Client, as_completed

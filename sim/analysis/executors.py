@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from sim.analysis.experiment import Done, Job, Outcome, check_stop, run_job
+from sim.analysis.orphans import die_with_parent
 
 
 class Executor(Protocol):
@@ -57,7 +58,7 @@ class LocalPool:
 
     def run(self, jobs: Sequence[Job], done: Done) -> None:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_method(),
-                                   initializer=_ignore_interrupts)
+                                   initializer=worker_started)
         try:
             pending: set[Future[Outcome]] = {pool.submit(run_job, job) for job in jobs}
             while pending:
@@ -71,9 +72,13 @@ class LocalPool:
         pool.shutdown()
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (a terminal sends it to all)."""
+def worker_started() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (a terminal sends it to all),
+    and die with their parent: a parent killed outright cannot stop them, and a worker
+    waiting for its next job would otherwise wait forever (each holds ~200 MB)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's stop request is not ours
+    die_with_parent()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -84,18 +89,28 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def default_workers(jobs: int) -> int:
-    return max(1, min(jobs, os.cpu_count() or 1))
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity where the platform says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def worker_count(workers: int | None, jobs: int) -> int:
+    """Workers to start: as asked (default one per core), but never more than there are
+    jobs or cores, since an extra worker only costs memory and start-up."""
+    asked = usable_cores() if workers is None else workers
+    return max(1, min(asked, jobs, usable_cores()))
 
 
 def executor_for(workers: int | None, jobs: int, scheduler: str | None = None) -> Executor:
     """The dask cluster at `scheduler` if given; else serial for one worker, else a local
-    pool of `workers` (default: one per core)."""
+    pool (see worker_count)."""
     if scheduler is not None:
         from sim.analysis.distributed import DaskCluster  # optional dependency, imported on demand
 
         return DaskCluster(scheduler)
-    count = default_workers(jobs) if workers is None else workers
+    count = worker_count(workers, jobs)
     return Serial() if count <= 1 else LocalPool(count)
 
 

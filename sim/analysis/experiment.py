@@ -74,10 +74,12 @@ class Progress(Protocol):
     def advance(self, outcome: Outcome) -> None: ...
 
 
-# A stop request (Ctrl-C) is a flag that the executors look at between runs, so that it
-# never lands inside concurrent.futures while it holds its locks; `interruptible()` installs
-# the handler that sets it, and a second Ctrl-C interrupts at once.
+# A stop request (Ctrl-C, or SIGTERM from a process manager, handled alike) is a flag that
+# the executors look at between runs, so that it never lands inside concurrent.futures while
+# it holds its locks; `interruptible()` installs the handler that sets it, and a second
+# request interrupts at once.
 STOP = threading.Event()
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -87,12 +89,13 @@ def interruptible() -> Iterator[None]:
             raise KeyboardInterrupt
         STOP.set()
 
-    previous = signal.signal(signal.SIGINT, request)
+    previous = {number: signal.signal(number, request) for number in STOP_SIGNALS}
     STOP.clear()
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         STOP.clear()
 
 

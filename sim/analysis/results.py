@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.outfolder import cannot_write, claimed, staged_into
 from sim.analysis.versions import versions
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import dump_scenario
@@ -68,17 +68,18 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 @contextlib.contextmanager
 def staged_folder(final: Path) -> Iterator[Path]:
-    """A folder to fill; it appears at `final` only if the block completes."""
-    if final.exists():
-        raise FileExistsError(f"{final} already exists; choose another --out")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.partial-"))
-    try:
-        yield staging
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """A folder to fill; it appears at `final` only if the block completes. `final` is
+    claimed for this process first, so a second run to it is refused at once, and what
+    cannot be written is reported under `final` (sim.analysis.outfolder)."""
+    with claimed(final):
+        if final.exists():
+            raise FileExistsError(f"{final} already exists; choose another --out")
+        staged: Path | None = None
+        try:
+            with staged_into(final) as staged:
+                yield staged
+        except OSError as error:
+            raise cannot_write(error, staged, final) from error
 
 
 # event logs -------------------------------------------------------------------------------

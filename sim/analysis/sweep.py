@@ -9,6 +9,7 @@ Tables, CSV files and figures are rebuilt from the committed runs at the end.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from sim.analysis.results import (
 )
 from sim.analysis.stats import summarize, t_interval
 from sim.analysis.versions import versions
+from sim.domain.scenario_file import ScenarioError, load_scenario
 from sim.domain.sweep_file import Sweep
 
 RUN = re.compile(r"point=(\d+)/replication=(\d+)\.json$")
@@ -75,18 +77,19 @@ class Store:
         """Event log first, KPIs last: the KPI file is the mark of a complete run. The log
         leaves out `replication`: the folder names say it (hive partitioning), so that
         `pandas.read_parquet(<sweep>/events)` reads every run as one table."""
+        record: dict[str, Any] = {"point": outcome.point, "replication": outcome.replication,
+                                  "seconds": round(outcome.seconds, 3), "kpis": outcome.kpis}
         if outcome.log is not None:
             frame = outcome.log.to_frame().drop(columns="replication")
             table = pa.Table.from_pandas(frame, preserve_index=False)
             sink = pa.BufferOutputStream()
             pq.write_table(table.cast(RUN_EVENT_SCHEMA), sink, compression="zstd")
-            atomic_write_bytes(self.events_file(outcome.point, outcome.replication),
-                               sink.getvalue().to_pybytes())
+            data = sink.getvalue().to_pybytes()
+            atomic_write_bytes(self.events_file(outcome.point, outcome.replication), data)
+            # so that a resume can tell a truncated or altered part (sim.analysis.sweep_repair)
+            record["events"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         atomic_write_text(self.run_file(outcome.point, outcome.replication),
-                          json.dumps({"point": outcome.point,
-                                      "replication": outcome.replication,
-                                      "seconds": round(outcome.seconds, 3),
-                                      "kpis": outcome.kpis}) + "\n")
+                          json.dumps(record) + "\n")
 
     def kpis(self) -> pd.DataFrame:
         rows = []
@@ -106,27 +109,67 @@ def identity(sweep: Sweep) -> str:
     return digest("\n---\n".join(texts))
 
 
-def open_store(sweep: Sweep, root: Path) -> Store:
-    """The sweep's folder: new, or one this same sweep started (to resume)."""
+def open_store(sweep: Sweep, root: Path, notes: list[str] | None = None) -> Store:
+    """The sweep's folder: new, or one this same sweep started (to resume). A folder whose
+    sweep.json was lost is taken back when its points/ match the sweep (said in `notes`)."""
     store = Store(root)
     marker = root / "sweep.json"
     if marker.exists():
-        recorded = json.loads(marker.read_text()).get("identity")
-        if recorded != identity(sweep):
+        if _recorded_identity(marker) != identity(sweep):
             raise SweepFolderError(
                 f"{root} holds results of a different sweep (its points differ); choose "
                 "another --out or remove that folder")
-        return store
-    if root.exists() and any(root.iterdir()):
-        raise SweepFolderError(f"{root} exists and is not a sweep folder; choose another --out")
-    write_json(marker, {"identity": identity(sweep), "sweep": sweep.name,
-                        "source": str(sweep.source), "base": str(sweep.base_path),
-                        "keys": list(sweep.keys)})
-    for point in sweep.points:
-        resolved = point.scenario.model_copy(update={"replications": sweep.replications})
-        atomic_write_text(root / "points" / f"point={point.index}" / "scenario.yaml",
-                          scenario_text(resolved))
+    elif root.exists() and any(root.iterdir()):
+        if not (root / "points").is_dir():
+            raise SweepFolderError(f"{root} exists and is not a sweep folder; choose another "
+                                   "--out")
+        if not _points_match(sweep, root):
+            raise SweepFolderError(
+                f"{root} has no sweep.json and its points/ are not this sweep's; choose "
+                "another --out or remove that folder")
+        if notes is not None:
+            notes.append(f"{marker}: was missing; rebuilt from {sweep.source} (its points "
+                         "match points/)")
+    _write_points(sweep, root)  # before the marker: a marker means the points are there
+    if not marker.exists():
+        write_json(marker, {"identity": identity(sweep), "sweep": sweep.name,
+                            "source": str(sweep.source), "base": str(sweep.base_path),
+                            "keys": list(sweep.keys)})
     return store
+
+
+def _recorded_identity(marker: Path) -> Any:
+    try:
+        return json.loads(marker.read_text()).get("identity")
+    except (OSError, ValueError, AttributeError):
+        return None  # unreadable: not this sweep's, so refused like another sweep's
+
+
+def _point_file(root: Path, index: int) -> Path:
+    return root / "points" / f"point={index}" / "scenario.yaml"
+
+
+def _write_points(sweep: Sweep, root: Path) -> None:
+    for point in sweep.points:
+        if not _point_file(root, point.index).exists():
+            resolved = point.scenario.model_copy(update={"replications": sweep.replications})
+            atomic_write_text(_point_file(root, point.index), scenario_text(resolved))
+
+
+def _points_match(sweep: Sweep, root: Path) -> bool:
+    """Whether the folder's point scenarios are exactly this sweep's points."""
+    written = {p.name for p in (root / "points").iterdir()}
+    if written != {f"point={p.index}" for p in sweep.points}:
+        return False
+    for point in sweep.points:
+        try:
+            found = load_scenario(_point_file(root, point.index))
+        except ScenarioError:
+            return False
+        if (found.model_copy(update={"replications": 1}).model_dump()
+                != point.scenario.model_copy(update={"replications": 1}).model_dump()):
+            return False
+    return True
 
 
 def missing_jobs(sweep: Sweep, store: Store, replications: int, events: bool) -> list[Job]:

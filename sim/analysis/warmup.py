@@ -15,6 +15,7 @@ window kept.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from sim.analysis.eventarrays import EventArrays
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, jobs_for
 from sim.analysis.measures import Measures
+from sim.analysis.results import atomic_write_bytes
 from sim.analysis.timeweighted import queued_at
 from sim.domain.durations import DAY, HOUR
 from sim.domain.scenario import Scenario
@@ -124,6 +126,7 @@ def draw(warmup: Warmup, path: Path, title: str) -> Path:
     bottom.set_ylabel("MSER-5 statistic")
     bottom.set_title("MSER-5: the marginal standard error of what is kept (lower is better)")
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=110)
+    atomic_write_bytes(path, image.getvalue())  # never a half-written figure
     return path

@@ -75,13 +75,44 @@ def warn_about(path: Path, scenario: Scenario) -> None:
 
 
 def executor(workers: int | None, jobs: int, scheduler: str | None = None) -> Executor:
+    """Where to run `jobs`: workers are capped at the jobs and the cores, and a cluster must
+    answer before anything starts."""
+    from sim.analysis.distributed import SchedulerError
     from sim.analysis.executors import executor_for
 
     if workers is not None and workers < 1:
         fail_input([f"--workers {workers}: must be at least 1"])
     if scheduler is not None and workers is not None:
         fail_input(["--workers and --scheduler: choose one (the cluster has its own workers)"])
-    return executor_for(workers, jobs, scheduler)
+    try:
+        pool = executor_for(workers, jobs, scheduler)
+        check = getattr(pool, "check", None)
+        if check is not None:
+            check()
+    except SchedulerError as error:
+        fail_input([str(error)])
+    return pool
+
+
+def check_memory(source: Path | str, scenarios: Sequence[Scenario], pool: Executor,
+                 force: bool, kept_logs: int = 0) -> None:
+    """Refuse to start what would need more memory than there is (unless --force)."""
+    from sim.analysis.resources import available_memory, footprint, memory_problem
+
+    if force or pool.name == "dask":  # a cluster's memory is its own
+        return
+    running = int(getattr(pool, "workers", 1))
+    processes = running + 1 if running > 1 else 1  # the parent receives every log
+    need = max((footprint(s, processes, kept_logs) for s in scenarios), key=lambda f: f.total)
+    problem = memory_problem(need, available_memory())
+    if problem is not None:
+        fail_input([f"{source}: {problem}"])
+
+
+def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True,
+                        help="Run even past the safety limits (memory estimate, grid size); "
+                             "see docs/limits.md.")(command)
 
 
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
@@ -122,7 +153,8 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def guarded(work: Callable[[], Any]) -> Any:
-    """Run `work` with Ctrl-C as a stop request; turn what goes wrong into one line."""
+    """Run `work` with Ctrl-C and SIGTERM as a stop request; turn what goes wrong into one
+    line."""
     from sim.analysis.experiment import interruptible
 
     try:
@@ -131,10 +163,21 @@ def guarded(work: Callable[[], Any]) -> Any:
     except KeyboardInterrupt:
         say("interrupted: nothing was written", error=True)
         sys.exit(EXIT_INTERRUPTED)
-    except FileExistsError as error:
+    except Exception as error:
+        refused(error)
+
+
+def refused(error: Exception) -> NoReturn:
+    """Exit 2 with one line for what is the input's or the machine's fault, not ccsim's
+    (a taken or unwritable --out, a full disk); re-raise anything else, a bug."""
+    from sim.analysis.outfolder import OutFolderError
+
+    if isinstance(error, OutFolderError | FileExistsError):
         fail_input([str(error)])
-    except OSError as error:
-        fail_input([f"{error.filename}: cannot write results there: {error.strerror}"])
+    if isinstance(error, OSError):
+        where = error.filename or "results"
+        fail_input([f"{where}: cannot write there: {error.strerror or error}"])
+    raise error
 
 
 def step_of(workers: int | None) -> int:

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
+from sim.analysis.outfolder import name_problem
 from sim.analysis.runner import RunOptions, default_folder, run_scenario
 from sim.cli import output
 from sim.cli.output import (
     Bar,
     bundled,
+    check_memory,
     executor,
     fail_input,
+    force_option,
     guarded,
     load,
     precision_options,
@@ -36,11 +39,12 @@ from sim.cli.tables import kpi_table, report_target, view_table
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
 @precision_options
+@force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
             figures: bool, target_halfwidth: str | None, kpis: tuple[str, ...],
-            max_replications: int, quiet: bool) -> None:
+            max_replications: int, force: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
 
     FILE defaults to the bundled scenarios/baseline.yaml."""
@@ -49,12 +53,17 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         settings.append(f"replications={replications}")
     if seed is not None:
         settings.append(f"seed={seed}")
-    scenario = load(file or bundled("baseline.yaml"), settings)
+    source = file or bundled("baseline.yaml")
+    scenario = load(source, settings)
     target = target_of(target_halfwidth, kpis or ("service_level",), max_replications)
     folder = out or default_folder(Path("results"), scenario)
+    problem = name_problem(folder)
+    if problem is not None:
+        fail_input([f"--out {folder}: {problem}"])
     if folder.exists():
         fail_input([f"{folder}: already exists; choose another --out"])
     pool = executor(workers, scenario.replications)
+    check_memory(source, [scenario], pool, force)
     with Bar(quiet, scenario.name) as bar:
         result = guarded(lambda: run_scenario(
             scenario, folder, pool, RunOptions(events, figures), bar, target,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,20 @@ from sim.analysis import sweep
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
+from sim.analysis.outfolder import OutFolderError, claimed, name_problem
 from sim.analysis.plots import sweep_figures
 from sim.analysis.stats import Target, replications_for
+from sim.analysis.sweep_repair import repair
 from sim.cli import output
 from sim.cli.output import (
     EXIT_INTERRUPTED,
     Bar,
+    check_memory,
     executor,
     fail_input,
+    force_option,
     precision_options,
+    refused,
     say,
     step_of,
     target_of,
@@ -46,14 +52,15 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
 @precision_options
+@force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
             replications: int | None, events: bool, figures: bool,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
-            quiet: bool) -> None:
+            force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
     try:
-        spec = load_sweep(file, KPI_NAMES)
+        spec = load_sweep(file, KPI_NAMES, force)
     except ScenarioError as error:
         fail_input(error.problems)
     chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS
@@ -62,31 +69,64 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
         fail_input([f"--replications {replications}: must be at least 1"])
     wanted = replications if replications is not None else spec.replications
     folder = out or Path("results") / "sweeps" / spec.name
+    problem = name_problem(folder)
+    if problem is not None:
+        fail_input([f"--out {folder}: {problem}"])
     pool = executor(workers, len(spec.points) * wanted, scheduler)
+    check_memory(file, [point.scenario for point in spec.points], pool, force)
+    plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
+                quiet)
     try:
-        store = sweep.open_store(spec, folder)
+        with claimed(folder):
+            run_plan(plan)
+    except (OutFolderError, OSError) as error:
+        refused(error)
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: Sweep
+    folder: Path
+    wanted: int
+    pool: Executor
+    events: bool
+    figures: bool
+    target: Target | None
+    chosen: tuple[str, ...]  # KPIs of the figures and the precision goal
+    shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
+    workers: int | None
+    quiet: bool
+
+
+def run_plan(plan: Plan) -> None:
+    spec, folder, target, events = plan.spec, plan.folder, plan.target, plan.events
+    notes: list[str] = []
+    try:
+        store = sweep.open_store(spec, folder, notes)
     except sweep.SweepFolderError as error:
         fail_input([str(error)])
-    already = len([run for run in store.done(events) if run[1] < wanted])
+    for note in notes + repair(store):
+        say(note, error=True)
+    already = len([run for run in store.done(events) if run[1] < plan.wanted])
     started = time.perf_counter()
-    with Bar(quiet, spec.name) as bar:
-        result, wanted = guarded_sweep(lambda: sweep_until(spec, store, wanted, pool, events,
-                                                           target, bar, workers), store)
+    with Bar(plan.quiet, spec.name) as bar:
+        result, wanted = guarded_sweep(lambda: sweep_until(
+            spec, store, plan.wanted, plan.pool, events, target, bar, plan.workers), store)
     wall = time.perf_counter() - started
     sweep.write_outputs(spec, store, result, wall, {
-        "executor": pool.name, "kpis": list(chosen),
+        "executor": plan.pool.name, "kpis": list(plan.chosen),
         "target": None if target is None else target.describe()})
-    if figures:
-        sweep_figures(result.summary, result.points, spec.keys, chosen, folder / "figures")
-    if not quiet:  # every KPI, unless --kpi narrows the tables too
+    if plan.figures:
+        sweep_figures(result.summary, result.points, spec.keys, plan.chosen, folder / "figures")
+    if not plan.quiet:  # every KPI, unless --kpi narrows the tables too
         for point in spec.points:
-            output.stdout.print(point_table(spec, point.index, result, kpis or KPI_NAMES))
+            output.stdout.print(point_table(spec, point.index, result, plan.shown or KPI_NAMES))
     if target is not None:
         report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
                       .dropna(subset=["ratio"]), wanted)
     ran = len([run for run in store.done(events) if run[1] < wanted]) - already
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
-        f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {pool.name})")
+        f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {plan.pool.name})")
 
 
 def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, events: bool,
@@ -114,6 +154,8 @@ def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
         say(f"interrupted: {len(store.done())} runs are saved in {store.root}; run the same "
             "command again to finish the rest", error=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
+        refused(error)
 
 
 COLUMNS = ("mean", "ci_low", "ci_high", "n")

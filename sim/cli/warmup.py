@@ -7,7 +7,19 @@ from pathlib import Path
 import click
 
 from sim.analysis import warmup as warmups
-from sim.cli.output import Bar, bundled, executor, fail_input, guarded, load, say, workers_option
+from sim.analysis.outfolder import name_problem
+from sim.cli.output import (
+    Bar,
+    bundled,
+    check_memory,
+    executor,
+    fail_input,
+    force_option,
+    guarded,
+    load,
+    say,
+    workers_option,
+)
 from sim.domain.durations import DurationError, format_duration, parse_duration
 
 
@@ -21,12 +33,18 @@ from sim.domain.durations import DurationError, format_duration, parse_duration
 @click.option("--cycle", default="1d", show_default=True,
               help="The backlog's period, averaged out before MSER-5 (7d for weekly).")
 @workers_option
+@force_option
 def command(file: Path | None, replications: int | None, overrides: tuple[str, ...],
-            out: Path | None, cycle: str, workers: int | None) -> None:
+            out: Path | None, cycle: str, workers: int | None, force: bool) -> None:
     """Suggest a warm-up length (MSER-5 on the backlog).
 
     The backlog is averaged over replications and a trailing cycle first."""
-    scenario = load(file or bundled("baseline.yaml"), list(overrides))
+    if out is not None and out.suffix.lower() != ".png":
+        fail_input([f"--out {out}: the figure is a PNG image; name it .png"])
+    if out is not None and name_problem(out) is not None:
+        fail_input([f"--out {out}: {name_problem(out)}"])
+    source = file or bundled("baseline.yaml")
+    scenario = load(source, list(overrides))
     try:
         period = parse_duration(cycle)
         window = warmups.cycle_window(period, scenario.horizon)
@@ -36,6 +54,7 @@ def command(file: Path | None, replications: int | None, overrides: tuple[str, .
     if count < 1:
         fail_input([f"--replications {count}: must be at least 1"])
     pool = executor(workers, count)
+    check_memory(source, [scenario], pool, force, kept_logs=count)  # every log is kept
     with Bar(False, f"warmup {scenario.name}") as bar:
         bar.total(count)
         found = guarded(lambda: warmups.suggest(scenario, count, pool, period, bar.advance))

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from sim.domain.durations import format_duration, parse_duration
+from sim.domain.numbers import Real
 
 BLOCK = 256  # draws fetched per refill; the stream's sequence does not depend on it
 
@@ -63,7 +64,7 @@ class Exponential(_Spec):
 class LogNormal(_Spec):
     dist: Literal["lognormal"]
     median: PositiveDuration
-    sigma: float = Field(ge=0, le=5)
+    sigma: Real = Field(ge=0, le=5)
 
     def expected(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -75,7 +76,7 @@ class LogNormal(_Spec):
 class Gamma(_Spec):
     dist: Literal["gamma"]
     mean: PositiveDuration
-    cv: float = Field(gt=0, le=10)
+    cv: Real = Field(gt=0, le=10)
 
     def expected(self) -> float:
         return self.mean

@@ -25,9 +25,15 @@ from pydantic_core import PydanticCustomError
 
 from sim.domain.distributions import Constant, Distribution, Duration, Exponential, LogNormal
 from sim.domain.durations import DAY, HOUR, MINUTE, SECOND, format_duration
+from sim.domain.numbers import Flag, Real, Whole, at_most
 
-Probability = Annotated[float, Field(ge=0, le=1)]
-Count = Annotated[int, Field(ge=0)]
+Probability = Annotated[Real, Field(ge=0, le=1)]
+Count = Annotated[Whole, Field(ge=0)]
+MAX_AGENTS_PER_GROUP = 10_000
+MAX_PER_DAY = 1_000_000
+AgentCount = Annotated[Count, at_most(
+    MAX_AGENTS_PER_GROUP, "agents in a group: each agent is simulated one by one, and far "
+    "more than any team would exhaust memory and time")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)]
 
 HIPAA_REFUSAL = (
@@ -158,8 +164,8 @@ class Handling(Model):
 
 class AgentGroup(Model):
     name: Name
-    count: Count
-    capacity: Annotated[int, Field(ge=1, le=100)] = 1
+    count: AgentCount
+    capacity: Annotated[Whole, Field(ge=1, le=100)] = 1
     skills: list[Name] = Field(min_length=1)
     shift: Shift = Shift()
     absence: Absence = Absence()
@@ -168,12 +174,12 @@ class AgentGroup(Model):
 
 
 class Pause(Model):
-    enabled: bool = False
+    enabled: Flag = False
     expiry: Annotated[Duration, _bounded(1 * DAY, 14 * DAY, "pause expiry")] = 14 * DAY
 
 
 class Leave(Model):
-    enabled: bool = False
+    enabled: Flag = False
     window: Annotated[Duration, _bounded(1 * SECOND, 90 * DAY, "leave window")] = 90 * DAY
 
 
@@ -219,22 +225,24 @@ def _weights(weights: list[float]) -> list[float]:
 
 
 WeekdayWeights = Annotated[
-    list[float], Field(min_length=7, max_length=7), AfterValidator(_weights)
+    list[Real], Field(min_length=7, max_length=7), AfterValidator(_weights)
 ]
 HourWeights = Annotated[
-    list[float], Field(min_length=24, max_length=24), AfterValidator(_weights)
+    list[Real], Field(min_length=24, max_length=24), AfterValidator(_weights)
 ]
 
 
 class Arrivals(Model):
     """New conversations per day x weekday weight, spread over the day by the hour weights."""
 
-    per_day: Annotated[float, Field(ge=0)]
+    per_day: Annotated[Real, Field(ge=0), at_most(
+        MAX_PER_DAY, "new conversations a day: each one is simulated one by one, and more "
+        "would exhaust memory")]
     weekday_weights: WeekdayWeights = Field(default_factory=lambda: [1.0] * 7)
     hour_weights: HourWeights = Field(default_factory=lambda: [1.0] * 24)
-    skills: Annotated[dict[Name, float], Field(min_length=1), AfterValidator(_shares)]
+    skills: Annotated[dict[Name, Real], Field(min_length=1), AfterValidator(_shares)]
     priorities: Annotated[
-        dict[Annotated[int, Field(ge=0, le=1_000_000)], float],
+        dict[Annotated[Whole, Field(ge=0, le=1_000_000)], Real],
         Field(min_length=1),
         AfterValidator(_shares),
     ] = Field(default_factory=lambda: {0: 1.0})
@@ -258,7 +266,7 @@ class Kpis(Model):
 
 
 class Compliance(Model):
-    hipaa: bool = False
+    hipaa: Flag = False
 
     @field_validator("hipaa")
     @classmethod
@@ -285,13 +293,13 @@ def _naive(value: dt.datetime) -> dt.datetime:
 class Scenario(Model):
     name: Name
     description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
+    seed: Annotated[Whole, Field(ge=0, lt=2**63)] = 1
     start: Annotated[dt.datetime, BeforeValidator(_start), AfterValidator(_naive)] = (
         dt.datetime(2026, 1, 5)  # a Monday
     )
     horizon: Annotated[Duration, _bounded(1 * HOUR, 3650 * DAY, "horizon")] = 28 * DAY
     warmup: Duration = 0.0
-    replications: Annotated[int, Field(ge=1, le=10_000)] = 5
+    replications: Annotated[Whole, Field(ge=1, le=10_000)] = 5
     flex: Flex = Flex()
     arrivals: Arrivals
     customers: Customers = Customers()

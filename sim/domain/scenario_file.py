@@ -21,6 +21,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from sim.domain.scenario import Scenario, cross_problems_of
 from sim.domain.schema_errors import schema_problems
+from sim.domain.source_text import read_source
 from sim.domain.yaml_tree import (
     Loc,
     Problem,
@@ -37,11 +38,7 @@ __all__ = ["Problem", "ScenarioError", "dump_scenario", "load_scenario", "merged
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override and validate a scenario file; raises ScenarioError with all problems."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem(str(path), f"cannot read file: {error}")]) from None
-    return parse_scenario(text, str(path), overrides, default_name=path.stem)
+    return parse_scenario(read_source(path), str(path), overrides, default_name=path.stem)
 
 
 def parse_scenario(
@@ -66,15 +63,19 @@ def parse_scenario(
     return scenario
 
 
-def scenario_name(stem: str) -> str:
-    """A valid scenario name from a file name: `baseline.v2` -> `baseline-v2`."""
+def scenario_name(stem: str, kind: str = "scenario") -> str:
+    """A valid name from a file name: `baseline.v2` -> `baseline-v2`, `..` -> `scenario---`.
+    Results folders are named after it, so it never climbs out of `results/`."""
     name = re.sub(r"[^A-Za-z0-9_-]", "-", stem)[:64]
-    return name if name[:1].isalpha() else f"scenario-{name}"[:64]
+    return name if name[:1].isalpha() else f"{kind}-{name}"[:64]
 
 
 def _raw_cross_problems(tree: CommentedMap, source: str,
                         set_paths: dict[Loc, str]) -> list[Problem]:
     """Cross-section checks on the raw tree, so they are reported with field problems."""
+    groups = tree.get("agents")
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        return []  # no groups to check against; the schema problem says what agents must be
     try:
         found = cross_problems_of(tree)
     except (AttributeError, KeyError, TypeError, IndexError):

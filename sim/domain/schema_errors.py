@@ -28,6 +28,9 @@ def schema_problems(
             for loc, message in ctx["problems"]:
                 problems.append(locate(tuple(loc), message, tree, source, set_paths))
             continue
+        key = detail.get("input")
+        if detail["type"] == "invalid_key" and not isinstance(key, str | int | float):
+            continue  # a list, mapping or nothing as a key: the scan reported it in place
         loc = tuple(detail["loc"])
         message = _message(detail, loc, root)
         if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -49,6 +52,10 @@ def _message(detail: Any, loc: Loc, root: type[BaseModel]) -> str:
                     str(ctx.get("tag")), DISTRIBUTION_NAMES))
     if kind == "union_tag_not_found":
         return f"a distribution needs 'dist' (one of {', '.join(DISTRIBUTION_NAMES)})"
+    tag = getattr(getattr(detail.get("input"), "tag", None), "value", None)
+    if tag is not None:  # !!python/object and the like: kept as data, never run
+        return (f"the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} means nothing to "
+                "ccsim; write the plain value")
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind not in _SAYS_WHAT_IT_GOT and not isinstance(detail.get("input"), dict | list):
         message += f" (got {detail.get('input')!r})"
@@ -56,8 +63,9 @@ def _message(detail: Any, loc: Loc, root: type[BaseModel]) -> str:
 
 
 # Messages of these errors already name the offending value, or it would add nothing.
-_SAYS_WHAT_IT_GOT = frozenset({"value_error", "shift_order", "clock_time", "hipaa",
-                               "share_sum", "timeout_activity", "warmup", "repeated_day"})
+_SAYS_WHAT_IT_GOT = frozenset({"value_error", "strict_number", "strict_flag", "limit",
+                               "shift_order", "clock_time", "hipaa", "share_sum",
+                               "timeout_activity", "warmup", "repeated_day"})
 
 
 def _unknown_key(loc: Loc, root: type[BaseModel]) -> str:

@@ -8,111 +8,97 @@ Agent groups are addressed by name in dotted paths (`agents.tier1.count`), the s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import Node
 
 from sim.domain.distributions import DISTRIBUTION_NAMES
+from sim.domain.problems import Problem, ScenarioError, syntax_problem
+from sim.domain.yaml_scan import MAX_DEPTH, path_at, scan
+
+__all__ = ["Loc", "Problem", "ScenarioError", "apply_overrides", "assign", "locate",
+           "read_tree", "read_value"]
 
 Loc = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario, and where it was written."""
-
-    source: str
-    message: str
-    path: str = ""
-    line: int | None = None  # 1-based
-    column: int | None = None  # 1-based
-
-    def __str__(self) -> str:
-        where = self.source
-        if self.line is not None:
-            where += f":{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else (
-            f"{where}: {self.message}")
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; carries every problem found."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
-
-
 # reading -------------------------------------------------------------------------------------
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = True  # found and reported all at once by _duplicates
+class _Unreadable(ConstructorError):
+    """A value that cannot be built; its message needs no "syntax error" before it."""
+
+
+class _Constructor(RoundTripConstructor):
+    """Values YAML recognises but Python cannot build (2026-13-45, an integer of 5,000
+    digits) are reported where they are written, like a syntax error."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            reason = str(error).split(";")[0]  # drop Python's advice on its own limits
+            raise _Unreadable(None, None, f"cannot read this value: {reason}",
+                              node.start_mark) from None
+
+
+def _yaml(typ: str = "rt") -> YAML:
+    yaml = YAML(typ=typ)
+    yaml.allow_duplicate_keys = True  # found and reported all at once by the scan
+    if typ == "rt":
+        yaml.Constructor = _Constructor
     return yaml
 
 
 def read_tree(text: str, source: str, problems: list[Problem] | None = None) -> CommentedMap:
     """The YAML document as nested mappings that remember where each key was written.
 
-    Duplicate keys go into `problems` when it is given (the first value is kept, so the rest
-    can still be checked); otherwise they are raised at once."""
-    yaml = _yaml()
-    try:
-        root = yaml.compose(io.StringIO(text))
-    except MarkedYAMLError as error:
-        raise ScenarioError([_syntax_problem(error, source)]) from None
-    if root is None:
-        raise ScenarioError([Problem(source, "the file is empty; a scenario is a mapping")])
-    duplicates = list(_duplicates(root, (), source))
-    if duplicates and problems is None:
-        raise ScenarioError(duplicates)
+    The text is scanned first (sim.domain.yaml_scan): limits, syntax, duplicate keys and keys
+    that are not names. Those go into `problems` when it is given (the first value of a
+    duplicate is kept, so the rest can still be checked); otherwise they are raised at once."""
+    found = scan(text, source)
+    if found and problems is None:
+        raise ScenarioError(found)
     if problems is not None:
-        problems += duplicates
-    tree = yaml.load(io.StringIO(text))
+        problems += found
+    tree = _load(_yaml(), text, source)
+    if tree is None:
+        raise ScenarioError([Problem(source, "the file is empty; a scenario is a mapping")])
     if not isinstance(tree, CommentedMap):
         raise ScenarioError([Problem(source, "a scenario must be a mapping of settings",
                                      line=1, column=1)])
     return tree
 
 
-def _syntax_problem(error: MarkedYAMLError, source: str) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    message = ": ".join(part for part in (error.context, error.problem) if part)
-    if mark is None:
-        return Problem(source, f"YAML syntax error: {message}")
-    return Problem(source, f"YAML syntax error: {message}", line=mark.line + 1,
-                   column=mark.column + 1)
+def _load(yaml: YAML, text: str, source: str) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a reused anchor is legal YAML; say nothing
+        try:
+            return yaml.load(io.StringIO(text))
+        except _Unreadable as error:
+            line, column = error.problem_mark.line + 1, error.problem_mark.column + 1
+            raise ScenarioError([Problem(source, str(error.problem), path_at(text, line, column),
+                                         line, column)]) from None
+        except MarkedYAMLError as error:
+            raise ScenarioError([syntax_problem(error, source)]) from None
 
 
-def _duplicates(node: Node, path: tuple[str, ...], source: str) -> Iterable[Problem]:
-    if isinstance(node, MappingNode):
-        first: dict[str, int] = {}
-        for key, value in node.value:
-            name = str(key.value)
-            if name in first:
-                yield Problem(source, f"duplicate key {name!r} (first written on line "
-                              f"{first[name]})", ".".join((*path, name)),
-                              key.start_mark.line + 1, key.start_mark.column + 1)
-            else:
-                first[name] = key.start_mark.line + 1
-            yield from _duplicates(value, (*path, name), source)
-    elif isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _duplicates(item, (*path, _item_name(item, index)), source)
+def read_value(text: str) -> Any:
+    """A `--set` value: YAML, within the same limits as a file; ValueError says why not."""
+    try:
+        scan(text, "value")
+        return _load(_yaml("safe"), text, "value")
+    except ScenarioError as error:
+        raise ValueError("; ".join(_without_source(p) for p in error.problems)) from None
 
 
-def _item_name(node: Node, index: int) -> str:
-    """A list item's name in dotted paths: its `name` (agent groups), else its index."""
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if key.value == "name" and isinstance(value.value, str):
-                return value.value
-    return str(index)
+def _without_source(problem: Problem) -> str:
+    return problem.message if not problem.path else f"{problem.path}: {problem.message}"
 
 
 # --set overrides --------------------------------------------------------------------------
@@ -140,11 +126,15 @@ def _override(tree: CommentedMap, option: str) -> Loc:
     key, sep, text = option.partition("=")
     if not sep or not key.strip():
         raise ValueError("expected dotted.key=value")
-    try:
-        value = YAML(typ="safe").load(io.StringIO(text))
-    except MarkedYAMLError as error:
-        raise ValueError(f"cannot read value: {error.problem}") from None
+    return assign(tree, key, read_value(text))
+
+
+def assign(tree: CommentedMap, key: str, value: Any) -> Loc:
+    """Set the setting at a dotted key (agent groups by name), making the mappings on the
+    way; returns its location in the tree. ValueError if the key cannot be reached."""
     parts = key.strip().split(".")
+    if len(parts) > MAX_DEPTH:
+        raise ValueError(f"a key of more than {MAX_DEPTH} parts reaches no setting")
     node: Any = tree
     loc: list[str | int] = []
     for depth, part in enumerate(parts):
@@ -202,12 +192,22 @@ def locate(
             names.append(str(part))
             node = None
         option = set_paths.get(tuple(walked))
+        if option is None and position is None:
+            option = _created_by(set_paths, tuple(walked))
         if option is not None:
             rest = [str(p) for p in loc[index + 1:] if p != "[key]"]
             return Problem(f"--set {option}", message, ".".join(names + rest))
         if position is not None:
             line, column = position
     return Problem(source, message, ".".join(names), line, column)
+
+
+def _created_by(set_paths: dict[Loc, str], walked: Loc) -> str | None:
+    """The option that wrote a mapping the file does not have (`--set a.b.c=1` makes `a`)."""
+    for loc, option in set_paths.items():
+        if loc[:len(walked)] == walked:
+            return option
+    return None
 
 
 def _position(node: Any, part: str | int) -> tuple[int, int] | None:
