@@ -6,11 +6,12 @@ itself. Durations are constants and probabilities are 0 or 1, so the trace is ex
 
 from __future__ import annotations
 
+import copy
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
 
-from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import merged as merge
 from sim.engine.model import Replication
@@ -58,13 +59,17 @@ def replication(**changes: Any) -> Replication:
 
 def declines_from(rep: Replication, agent: str, at: float) -> None:
     """From `at` on, the named agent rejects every offer 10 s after it is made (for tests that
-    need one agent to accept first and decline later, which fixed group settings cannot)."""
+    need one agent to accept first and decline later, which fixed group settings cannot).
+    It gets a behaviour of its own; the engine reads it per offer."""
     target = next(a for a in rep.agents if a.name == agent)
 
-    def decline() -> None:
-        target.plan_response = lambda timeout: (10.0, Event.RESERVATION_REJECTED)  # type: ignore[method-assign]
+    def decline(_: None) -> None:
+        behaviour = copy.copy(target.behaviour)
+        behaviour.response_time = repeat(10.0).__next__
+        behaviour.rejects = repeat(True).__next__
+        target.behaviour = behaviour
 
-    rep.clock.at(at, decline)
+    rep.agenda.at(at, decline, None)
 
 
 def trace(rep: Replication, *events: str, until: float | None = None) -> list[Row]:

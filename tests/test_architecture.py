@@ -96,3 +96,14 @@ def test_graph_reads_type_only_and_relative_imports() -> None:
     found = imports_of(ast.parse(source), "sim.engine.router")
     assert found.sim == {"sim.engine.agents", "sim.domain.lifecycle"}
     assert found.third_party == {"numpy", "typing", "__future__"}
+
+
+def test_setup_compiles_exactly_the_modules_sim_falls_back_for() -> None:
+    import sim
+
+    tree = ast.parse((ROOT / "setup.py").read_text())
+    listed = next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == "COMPILED" for t in node.targets))
+    paths = ast.literal_eval(listed)
+    assert sorted(path.removesuffix(".py").replace("/", ".") for path in paths) == sorted(
+        sim.COMPILED)

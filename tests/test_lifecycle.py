@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -24,6 +26,7 @@ from sim.domain.lifecycle import (
     may_pause,
     slot_delta,
 )
+from sim.engine import codes
 from sim.engine.entities import Conversation, Task
 from sim.engine.model import ComplianceError, Replication
 from tests.scripted import scenario
@@ -73,11 +76,25 @@ def test_r16_illegal_activity_and_conversation_changes_raise() -> None:
 def test_r16_the_engine_changes_status_only_through_the_table() -> None:
     rep = Replication(scenario())
     conversation = Conversation(1, 0, 0)
-    task = Task(1, conversation, 0, 0, 0.0)
-    with pytest.raises(IllegalTransition):
-        rep.recorder.task(task, Event.TASK_COMPLETED)  # pending -> completed is not a rule
-    assert task.status is TaskStatus.PENDING
+    task = Task(1, conversation, 0.0)
+    with pytest.raises(IllegalTransition, match=re.escape(
+            "task: no transition from 'pending' on 'task.completed'")):
+        rep.recorder.task(task, codes.TASK_COMPLETED)  # pending -> completed is not a rule
+    assert codes.TASK_STATUSES[task.status] is TaskStatus.PENDING
     assert len(rep.log) == 0
+
+
+def test_r16_the_engine_tables_are_the_domain_tables() -> None:
+    # The engine's integer tables are derived from lifecycle's; check them edge by edge.
+    for status in TaskStatus:
+        for event in Event:
+            expected = TASK.edges.get((status, event))
+            found = codes.TASK_NEXT[codes.TASK_STATUSES.index(status)][codes.code(event)]
+            assert found == (-1 if expected is None else codes.TASK_STATUSES.index(expected))
+    for old in TaskStatus:
+        for new in TaskStatus:
+            assert codes.SLOT_DELTA[codes.TASK_STATUSES.index(old)][
+                codes.TASK_STATUSES.index(new)] == slot_delta(old, new)
 
 
 def test_r16_path_is_legal_replays_a_sequence() -> None:

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sim.cli import main
-from sim.domain.lifecycle import Event
-from sim.engine.agents import Agent
+from sim.domain.scenario import AgentGroup
+from sim.domain.streams import Streams
+from sim.engine.behaviour import GroupBehaviour
 
 SCENARIO = """\
 name: tiny
@@ -41,17 +42,14 @@ def regress(folders: tuple[Path, Path], *options: str) -> Result:
 
 def slower_answers(monkeypatch: pytest.MonkeyPatch, factor: float) -> None:
     """A behaviour change: agents take `factor` times longer to answer offers."""
-    original = Agent.plan_response
+    original = GroupBehaviour.__init__
 
-    def plan(self: Agent, timeout: float) -> tuple[float, Event]:
-        delay, outcome = original(self, timeout)
-        if outcome is Event.RESERVATION_TIMEOUT:
-            return delay, outcome
-        if delay * factor >= timeout:
-            return timeout, Event.RESERVATION_TIMEOUT
-        return delay * factor, outcome
+    def slower(self: GroupBehaviour, group: AgentGroup, streams: Streams) -> None:
+        original(self, group, streams)
+        draw = self.response_time
+        self.response_time = lambda: draw() * factor
 
-    monkeypatch.setattr(Agent, "plan_response", plan)
+    monkeypatch.setattr(GroupBehaviour, "__init__", slower)
 
 
 def test_without_a_baseline_regress_fails_and_says_how_to_make_one(

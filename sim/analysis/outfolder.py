@@ -158,7 +158,9 @@ def remove_stale(parent: Path) -> list[Path]:
 
 
 def _abandoned(path: Path) -> bool:
-    if fcntl is None:
+    # The process that staged it is named in it; once that one is gone, so is the run (its
+    # workers may still be exiting and hold the lock for a moment: they write nothing).
+    if fcntl is None or not _alive(_pid_in(path.name)):
         return not _alive(_pid_in(path.name))
     try:
         handle = os.open(path / _OWNER, os.O_RDWR)

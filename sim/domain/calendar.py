@@ -93,11 +93,24 @@ class DutyCalendar:
 
     def finish(self, t: float, work: float) -> float:
         """When `work` seconds of on-duty time, begun at t, are done (inf if not in horizon)."""
-        i = bisect_right(self.ends, t)
-        while i < len(self.starts):
-            begin = max(t, self.starts[i])
-            if begin + work <= self.ends[i]:
-                return begin + work
-            work -= self.ends[i] - begin
+        return self.span(t, work)[1]
+
+    def span(self, t: float, work: float) -> tuple[float, float]:
+        """When `work` seconds of on-duty time asked for at t start (t itself when on duty,
+        else the next start of duty) and finish; inf where that is beyond the horizon."""
+        starts, ends = self.starts, self.ends
+        last = len(starts)
+        i = bisect_right(ends, t)
+        if i == last:
+            return math.inf, math.inf
+        begin = starts[i] if starts[i] > t else t
+        start = begin
+        while True:
+            end = ends[i]
+            if begin + work <= end:
+                return start, begin + work
+            work -= end - begin
             i += 1
-        return math.inf
+            if i == last:
+                return start, math.inf
+            begin = starts[i]

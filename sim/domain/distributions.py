@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import chain
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -47,7 +48,7 @@ class _Spec(BaseModel):
         raise NotImplementedError
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
-        return Sampler(lambda size: self.block(rng, size))
+        return blocks(lambda size: self.block(rng, size))
 
 
 class Exponential(_Spec):
@@ -141,25 +142,21 @@ Distribution = Annotated[
 DISTRIBUTION_NAMES = ("exponential", "lognormal", "gamma", "uniform", "constant", "empirical")
 
 
-class Sampler:
-    """Draws one value at a time from blocks, so per-draw cost stays a list lookup."""
+Sampler = Callable[[], float]
 
-    __slots__ = ("_buffer", "_draw", "_next")
 
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        if self._next == len(self._buffer):
-            self._buffer = self._draw(BLOCK).tolist()
-            self._next = 0
-        value = self._buffer[self._next]
-        self._next += 1
-        return value
+def blocks(draw: Callable[[int], np.ndarray]) -> Callable[[], Any]:
+    """One value at a time from blocks of BLOCK draws. The callable returned is a C-level
+    iterator step, so a draw costs no Python call beyond the refill every BLOCK draws."""
+    refills = iter(lambda: draw(BLOCK).tolist(), None)  # a list is never None: endless
+    return chain.from_iterable(refills).__next__
 
 
 def uniforms(rng: np.random.Generator) -> Sampler:
     """U(0, 1) draws, for Bernoulli decisions: `u() < p`."""
-    return Sampler(rng.random)
+    return blocks(rng.random)
+
+
+def bernoulli(rng: np.random.Generator, probability: float) -> Callable[[], bool]:
+    """True with `probability`: the same draws as `uniforms(rng)() < probability`."""
+    return blocks(lambda size: rng.random(size) < probability)

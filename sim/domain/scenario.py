@@ -30,7 +30,7 @@ from sim.domain.numbers import Flag, Real, Whole, at_most
 Probability = Annotated[Real, Field(ge=0, le=1)]
 Count = Annotated[Whole, Field(ge=0)]
 MAX_AGENTS_PER_GROUP = 10_000
-MAX_PER_DAY = 1_000_000
+MAX_PER_DAY = 10_000_000
 AgentCount = Annotated[Count, at_most(
     MAX_AGENTS_PER_GROUP, "agents in a group: each agent is simulated one by one, and far "
     "more than any team would exhaust memory and time")]

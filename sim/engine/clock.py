@@ -1,99 +1,223 @@
-"""Timers on a SimPy environment, cancelled cheaply by a flag checked when they fire.
+"""The engine's time: pending calls as SimPy events, and the calendar's boundaries.
 
-Reservation timeouts, pause expiries, leave windows, TTLs and hold-for-reply timers are
-often overtaken; cancelling one must not cost a process or a heap removal.
+SimPy stays the kernel: every pending call is a SimPy event, so SimPy advances time and
+orders each instant exactly as it orders its own events (by schedule order). Calls due at
+the current instant that are made while it runs (a dispatch, an instant accept, a zero-length
+wrap-up) wait in a FIFO and run when the instant's last event has; that is where SimPy would
+put a zero-delay event, without the cost of one. Shift starts and ends, known from the start,
+come first in their instant, as if all had been scheduled at the start, in agent order.
+
+Timers that can be overtaken (reservation responses, research, holds) are cancelled by a
+flag checked when they fire; timers of a fixed delay that is a setting (TTL, pause expiry,
+Leave window, hold for reply, recovery) share one FIFO line per delay, so they cost O(1) and
+do not crowd SimPy's queue, and the line drops cancelled ones as they pile up so that what
+they referred to is released.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
+
+Call = Callable[[Any], object]
 
 
 class Timer:
-    """A pending call; `cancel()` turns it into a no-op."""
+    """A pending call that `cancel()` turns into a no-op."""
 
-    __slots__ = ("args", "cancelled", "fn")
+    __slots__ = ("arg", "cancelled", "fn", "line")
 
-    def __init__(self, fn: Callable[..., object], args: tuple[Any, ...]) -> None:
+    def __init__(self, fn: Call, arg: Any, line: DelayLine | None = None) -> None:
         self.fn = fn
-        self.args = args
+        self.arg = arg
         self.cancelled = False
+        self.line = line
 
     def cancel(self) -> None:
-        self.cancelled = True
-        self.args = ()  # let what it referred to go now, not when it falls due
-
-    def __call__(self, _event: simpy.Event) -> None:
         if not self.cancelled:
-            self.fn(*self.args)
+            self.cancelled = True
+            self.arg = None  # let what it referred to go now, not when it falls due
+            if self.line is not None:
+                self.line.cancelled()
+
+
+def _nothing(_: None) -> None:
+    """What a calendar wake calls: its boundaries ran already, first in its instant."""
+
+
+def _fire(timer: Timer) -> None:
+    if not timer.cancelled:
+        timer.cancelled = True
+        timer.fn(timer.arg)
+
+
+class _Call(simpy.Event):
+    """A pending call as a SimPy event: already triggered, put on SimPy's schedule directly
+    (a Timeout without its bookkeeping), carrying what to call."""
+
+    def __init__(self, env: simpy.Environment, run: Callable[[simpy.Event], None], fn: Call,
+                 arg: Any) -> None:
+        self.env = env
+        self.callbacks = [run]
+        self._value = None
+        self._ok = True
+        self.fn = fn
+        self.arg = arg
+
+
+class Agenda:
+    __slots__ = ("_calendar", "_calendar_wake", "_env", "_firing", "_lines", "_soon", "now")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self._env = env
+        self.now: float = env.now
+        # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
+        # timed events are done, since each comes after every one of them (they were all
+        # scheduled earlier), exactly where SimPy would put a zero-delay event.
+        self._soon: deque[tuple[Call, Any]] = deque()
+        # Calendar boundaries, in (time, rank) order; the earliest has one SimPy event.
+        self._calendar: list[tuple[float, int, Call, Any]] = []
+        self._calendar_wake = float("inf")
+        self._firing = False
+        self._lines: dict[float, DelayLine] = {}
+
+    # scheduling -------------------------------------------------------------------------
+
+    def at_time(self, time: float, fn: Call, arg: Any) -> None:
+        """Call fn(arg) at `time` (already computed as now + delay)."""
+        if time == self.now and self._firing:
+            self._soon.append((fn, arg))
+        else:
+            self._env.schedule(_Call(self._env, self._run, fn, arg), NORMAL, time - self.now)
+
+    def soon(self, fn: Call, arg: Any) -> None:
+        """Call fn(arg) at the end of this instant, after everything already due now."""
+        self.at_time(self.now, fn, arg)
+
+    def first_at(self, moment: float, rank: int, fn: Call, arg: Any) -> None:
+        """Call fn(arg) at `moment` before anything else due then, in `rank` order: the
+        calendar's boundaries (shift starts and ends, by agent), which are known from the
+        start and come first in their instant as if all were scheduled at the start."""
+        time = moment if moment > self.now else self.now
+        heappush(self._calendar, (time, rank, fn, arg))
+        if time < self._calendar_wake or self._calendar_wake < self.now:
+            self._wake_calendar(time)  # no wake pending for it yet
+
+    def after(self, delay: float, fn: Call, arg: Any) -> None:
+        self.at_time(self.now + delay, fn, arg)
+
+    def at(self, moment: float, fn: Call, arg: Any) -> None:
+        now = self.now
+        self.at_time(now + (moment - now if moment > now else 0.0), fn, arg)
+
+    def timer(self, delay: float, fn: Call, arg: Any) -> Timer:
+        """Like `after`, cancellable."""
+        timer = Timer(fn, arg)
+        self.at_time(self.now + delay, _fire, timer)
+        return timer
+
+    def timer_at(self, moment: float, fn: Call, arg: Any) -> Timer:
+        timer = Timer(fn, arg)
+        self.at(moment, _fire, timer)
+        return timer
+
+    def line(self, delay: float) -> DelayLine:
+        """The DelayLine for timers of this delay (every timer of a delay shares one)."""
+        line = self._lines.get(delay)
+        if line is None:
+            line = self._lines[delay] = DelayLine(self, delay)
+        return line
+
+    def fixed(self, delay: float, fn: Call, arg: Any) -> Timer:
+        """A cancellable call after a delay that is a setting (a TTL, an expiry)."""
+        return self.line(delay).add(fn, arg)
+
+    # running ----------------------------------------------------------------------------
+
+    def _wake_calendar(self, time: float) -> None:
+        """Make sure some SimPy event happens at `time`, so the boundary due then runs."""
+        self._calendar_wake = time
+        self._env.schedule(_Call(self._env, self._run, _nothing, None), NORMAL, time - self.now)
+
+    def _calendar_due(self) -> None:
+        """Run the boundaries due now, first in the instant (before any other call)."""
+        calendar, now = self._calendar, self.now
+        while calendar and calendar[0][0] <= now:
+            _, _, fn, arg = heappop(calendar)
+            fn(arg)
+        if not calendar:
+            self._calendar_wake = float("inf")
+        elif calendar[0][0] != self._calendar_wake:
+            self._wake_calendar(calendar[0][0])
+
+    def _run(self, event: simpy.Event) -> None:
+        self.now = now = self._env.now
+        self._firing = True
+        try:
+            if self._calendar and self._calendar[0][0] <= now:
+                self._calendar_due()
+            event.fn(event.arg)  # type: ignore[attr-defined]
+            soon = self._soon
+            if soon and self._env.peek() > now:  # the instant's last timed event: now them
+                while soon:
+                    fn, arg = soon.popleft()
+                    fn(arg)
+        finally:
+            self._firing = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._env._queue) + len(self._soon)
 
 
 class DelayLine:
     """Timers that all wait the same delay. They fall due in the order they were set, so a
-    queue with one pending simulation event for its head serves them all: O(1) per timer,
-    and cancelled timers do not crowd the simulation's event heap (a 24 h TTL would
-    otherwise leave a dead entry there for every task of the last day)."""
+    FIFO with one agenda entry for its head serves them all."""
 
-    __slots__ = ("_armed", "_queue", "clock", "delay")
+    __slots__ = ("_armed", "_dead", "_queue", "agenda", "delay")
 
-    def __init__(self, clock: Clock, delay: float) -> None:
-        self.clock = clock
+    def __init__(self, agenda: Agenda, delay: float) -> None:
+        self.agenda = agenda
         self.delay = delay
         self._queue: deque[tuple[float, Timer]] = deque()
         self._armed = False
+        self._dead = 0  # cancelled timers still in the queue
 
-    def add(self, fn: Callable[..., object], args: tuple[Any, ...]) -> Timer:
-        timer = Timer(fn, args)
-        self._queue.append((self.clock.now + self.delay, timer))
+    def add(self, fn: Call, arg: Any) -> Timer:
+        timer = Timer(fn, arg, self)
+        self._queue.append((self.agenda.now + self.delay, timer))
         if not self._armed:
             self._arm()
         return timer
+
+    def cancelled(self) -> None:
+        self._dead += 1
+        if self._dead > 64 and self._dead * 2 > len(self._queue):
+            self._queue = deque(entry for entry in self._queue if not entry[1].cancelled)
+            self._dead = 0
 
     def _arm(self) -> None:
         queue = self._queue
         while queue and queue[0][1].cancelled:
             queue.popleft()
+            self._dead -= 1
         self._armed = bool(queue)
         if queue:
-            self.clock.env.timeout(max(0.0, queue[0][0] - self.clock.now)).callbacks.append(
-                self._fire)
+            self.agenda.at(queue[0][0], self._fire, None)
 
-    def _fire(self, _event: simpy.Event) -> None:
-        queue, now = self._queue, self.clock.now
+    def _fire(self, _: None) -> None:
+        queue, now = self._queue, self.agenda.now
         while queue and queue[0][0] <= now:
-            _, timer = queue.popleft()
-            timer(_event)
+            timer = queue.popleft()[1]
+            if timer.cancelled:
+                self._dead -= 1
+            else:
+                timer.cancelled = True
+                timer.line = None
+                timer.fn(timer.arg)
         self._arm()
-
-
-class Clock:
-    """The simulation's time and its timers."""
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self._lines: dict[float, DelayLine] = {}
-
-    @property
-    def now(self) -> float:
-        now: float = self.env.now
-        return now
-
-    def after(self, delay: float, fn: Callable[..., object], *args: Any) -> Timer:
-        timer = Timer(fn, args)
-        self.env.timeout(delay).callbacks.append(timer)
-        return timer
-
-    def after_fixed(self, delay: float, fn: Callable[..., object], *args: Any) -> Timer:
-        """Like `after`, for a delay that is a setting (a TTL, an expiry, a window): every
-        timer of the same delay shares one DelayLine."""
-        line = self._lines.get(delay)
-        if line is None:
-            line = self._lines[delay] = DelayLine(self, delay)
-        return line.add(fn, args)
-
-    def at(self, moment: float, fn: Callable[..., object], *args: Any) -> Timer:
-        return self.after(max(0.0, moment - self.env.now), fn, *args)

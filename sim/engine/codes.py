@@ -84,8 +84,9 @@ INBOUND = tuple(tuple(tuple(_inbound(c, t, w) for w in WRAP_REASONS) for t in TA
                 for c in CONVERSATION_STATUSES)
 
 
-def illegal(machine: str, status: str, trigger: str) -> IllegalTransition:
-    return IllegalTransition(f"{machine}: no transition from {status!r} on {trigger!r}")
+def illegal(machine: str, status: StrEnum, trigger: StrEnum) -> IllegalTransition:
+    return IllegalTransition(
+        f"{machine}: no transition from {status.value!r} on {trigger.value!r}")
 
 
 # Names the hot path uses, so it reads in the domain's words.

@@ -7,44 +7,47 @@ from itertools import count
 
 from sim.domain.demand import ArrivalPlan, sample_arrivals
 from sim.domain.distributions import uniforms
-from sim.domain.lifecycle import Event, Inbound, TaskStatus, classify_inbound
+from sim.domain.lifecycle import IllegalTransition
 from sim.domain.scenario import Scenario
 from sim.domain.streams import Streams
-from sim.engine.clock import Clock
+from sim.engine import codes
+from sim.engine.behaviour import duration
+from sim.engine.clock import Agenda
+from sim.engine.codes import INBOUND, T_ASSIGNED, T_COMPLETED
 from sim.engine.entities import Candidate, Conversation, Task
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
 
 
 class Customers:
-    def __init__(
-        self,
-        scenario: Scenario,
-        skills: list[str],
-        clock: Clock,
-        recorder: Recorder,
-        router: Router,
-        streams: Streams,
-        remember: bool = False,
-    ) -> None:
+    def __init__(self, scenario: Scenario, skills: list[str], agenda: Agenda,
+                 recorder: Recorder, router: Router, streams: Streams,
+                 remember: bool = False) -> None:
         self.scenario = scenario
         self.skills = skills
-        self.clock = clock
+        self.agenda = agenda
         self.recorder = recorder
         self.router = router
         self.streams = streams
-        customers = scenario.customers
-        self.reply_probability = customers.reply_probability
-        self.reply = uniforms(streams.generator("customers.reply"))
-        self.reply_delay = customers.reply_delay.sampler(
-            streams.generator("customers.reply_delay"))
+        chances = scenario.customers.reply_probability
+        self.replies_when = {True: chances.resolved, False: chances.awaiting}
+        # Both kinds of reply decision share one stream, so that changing one probability
+        # does not move the other's draws; it is drawn unless neither needs a draw.
+        drawn = any(0 < p < 1 for p in self.replies_when.values())
+        self._uniform = uniforms(streams.generator("customers.reply")) if drawn else None
+        self.reply_delay = duration(scenario.customers.reply_delay, streams,
+                                    "customers.reply_delay")
         self.previous_agent = scenario.flex.reactivation_routing == "previous-agent"
         self._conversation_ids = count(1)
         self._task_ids = count(1)
-        self._queue_details: dict[tuple[int, int], str] = {}
+        self._queue_details: dict[tuple[int, int], int] = {}
+        details = recorder.details
+        self._inbound_detail = details.inbound
+        self._closed = (details.resolved, details.window, details.unanswered)
         # Only scripted runs look conversations up by id; a long run must not keep them all.
         self.known: dict[int, Conversation] | None = {} if remember else None
         self.plan: ArrivalPlan | None = None
+        self._next = 0
 
     # C1: new conversations -----------------------------------------------------------------
 
@@ -57,84 +60,101 @@ class Customers:
             self.streams.generator("arrivals.skill"),
             self.streams.generator("arrivals.priority"),
         )
-        if len(self.plan.times):
-            self.clock.at(float(self.plan.times[0]), self._arrive, 0)
+        self._times = self.plan.times.tolist()
+        self._kinds = list(zip(self.plan.skills.tolist(), self.plan.priorities.tolist(),
+                               strict=True))
+        if self._times:
+            self.agenda.at(self._times[0], self._arrive, None)
 
-    def _arrive(self, i: int) -> None:
-        plan = self.plan
-        assert plan is not None
-        self.new_conversation(int(plan.skills[i]), int(plan.priorities[i]), Inbound.NEW)
-        if i + 1 < len(plan.times):
-            self.clock.at(float(plan.times[i + 1]), self._arrive, i + 1)
+    def _arrive(self, _: None) -> None:
+        i = self._next
+        skill, priority = self._kinds[i]
+        self.new_conversation(skill, priority, codes.NEW)
+        self._next = i = i + 1
+        if i < len(self._times):
+            self.agenda.at(self._times[i], self._arrive, None)
 
-    def new_conversation(self, skill: int, priority: int, kind: Inbound) -> Conversation:
+    def new_conversation(self, skill: int, priority: int, kind: int) -> Conversation:
         conversation = Conversation(next(self._conversation_ids), skill, priority)
         if self.known is not None:
             self.known[conversation.id] = conversation
-        self.recorder.conversation_created(conversation, kind.value)
-        self.recorder.message(Event.MESSAGE_INBOUND, conversation, None, None, kind.value)
-        self._new_task(conversation)
+        task = self._task_for(conversation, None)
+        self.recorder.thread_opened(conversation, task, self._inbound_detail[kind],
+                                    self._queue_detail(task))
+        self.router.submit(task)
+        self.router.start_ttl(task)
         return conversation
 
-    def _new_task(self, conversation: Conversation, preferred: Candidate | None = None) -> None:
-        task = Task(next(self._task_ids), conversation, conversation.skill,
-                    conversation.priority, self.clock.now, preferred=preferred)
+    def _task_for(self, conversation: Conversation, preferred: Candidate | None) -> Task:
+        task = Task(next(self._task_ids), conversation, self.agenda.now, preferred)
         conversation.task = task
+        conversation.task_id = task.id
+        return task
+
+    def _new_task(self, conversation: Conversation, preferred: Candidate | None = None) -> None:
+        task = self._task_for(conversation, preferred)
         self.recorder.task_created(task, self._queue_detail(task))
         self.router.submit(task)
         self.router.start_ttl(task)
 
-    def _queue_detail(self, task: Task) -> str:
+    def _queue_detail(self, task: Task) -> int:
         key = (task.skill, task.priority)
-        if key not in self._queue_details:
-            self._queue_details[key] = f"{self.skills[task.skill]}:{task.priority}"
-        return self._queue_details[key]
+        code = self._queue_details.get(key)
+        if code is None:
+            code = self._queue_details[key] = self.recorder.details.code(
+                f"{self.skills[task.skill]}:{task.priority}")
+        return code
 
     # C2: replies ---------------------------------------------------------------------------
 
     def replied(self, task: Task, resolved: bool) -> None:
         """The agent sent a reply; the customer may answer it after a delay."""
-        chance = self.reply_probability
-        probability = chance.resolved if resolved else chance.awaiting
-        if self.reply() < probability:
-            self.clock.after(self.reply_delay(), self.inbound, task.conversation)
+        probability = self.replies_when[resolved]
+        if probability >= 1 if self._uniform is None else self._uniform() < probability:
+            self.agenda.after(self.reply_delay(), self.inbound, task.conversation)
 
     def inbound(self, conversation: Conversation) -> None:
         """A customer email in an existing conversation (R8, R12, R15)."""
         task = conversation.task
-        assert task is not None
-        kind = classify_inbound(conversation.status, task.status, task.wrap_reason)
-        if kind is Inbound.FOLLOW_UP:
+        kind = INBOUND[conversation.status][T_COMPLETED if task is None else task.status][
+            0 if task is None else task.wrap_reason]
+        if kind < 0:
+            raise IllegalTransition(f"inbound email to conversation {conversation.id} whose "
+                                    "task's status no rule covers")
+        if kind == codes.FOLLOW_UP:
             self.new_conversation(conversation.skill, conversation.priority, kind)
             return
-        if kind is Inbound.REACTIVATION:
+        if kind == codes.REACTIVATION:
             self._reactivate(conversation)
             return
-        self.recorder.message(Event.MESSAGE_INBOUND, conversation, task, task.agent, kind.value)
-        if kind is Inbound.APPENDED and task.status is TaskStatus.ASSIGNED:
-            assert task.agent is not None
-            task.agent.customer_replied(task)
+        assert task is not None
+        owner = task.agent
+        self.recorder.message(codes.MESSAGE_INBOUND, conversation, task.id,
+                              -1 if owner is None else owner.index, self._inbound_detail[kind])
+        if kind == codes.APPENDED and task.status == T_ASSIGNED:
+            assert owner is not None
+            owner.customer_replied(task)
 
     # Leave and reactivation (R11, R12, R13) ------------------------------------------------
 
     def left(self, task: Task, agent: Candidate) -> None:
         conversation = task.conversation
         conversation.left_by = agent
-        self.recorder.conversation(conversation, Event.CONVERSATION_INACTIVE, agent=agent)
-        conversation.window = self.clock.after_fixed(
-            self.scenario.flex.leave.window, self._window_closed, conversation)
+        self.recorder.conversation(conversation, codes.CONVERSATION_INACTIVE, agent=agent)
+        conversation.window = self.agenda.fixed(self.scenario.flex.leave.window,
+                                                self._window_closed, conversation)
 
     def _window_closed(self, conversation: Conversation) -> None:
         conversation.window = None
-        self.recorder.conversation(conversation, Event.CONVERSATION_CLOSED, "window")
+        self._close(conversation, self._closed[1])
 
     def _reactivate(self, conversation: Conversation) -> None:
         assert conversation.window is not None
         conversation.window.cancel()
         conversation.window = None
-        self.recorder.conversation(conversation, Event.CONVERSATION_REACTIVATED)
-        self.recorder.message(Event.MESSAGE_INBOUND, conversation, None, None,
-                              Inbound.REACTIVATION.value)
+        self.recorder.conversation(conversation, codes.CONVERSATION_REACTIVATED)
+        self.recorder.message(codes.MESSAGE_INBOUND, conversation, -1, -1,
+                              self._inbound_detail[codes.REACTIVATION])
         preferred = conversation.left_by if self.previous_agent else None
         self._new_task(conversation, preferred)
 
@@ -142,8 +162,13 @@ class Customers:
 
     def resolved(self, task: Task) -> None:
         """R14: the task was completed after End; its conversation closes."""
-        self.recorder.conversation(task.conversation, Event.CONVERSATION_CLOSED, "resolved")
+        self._close(task.conversation, self._closed[0])
 
     def task_canceled(self, task: Task) -> None:
         """R6: the task's TTL ran out; its conversation closes unanswered."""
-        self.recorder.conversation(task.conversation, Event.CONVERSATION_CLOSED, "unanswered")
+        self._close(task.conversation, self._closed[2])
+
+    def _close(self, conversation: Conversation, detail: int) -> None:
+        self.recorder.conversation(conversation, codes.CONVERSATION_CLOSED, detail)
+        conversation.task = None  # nothing refers to the finished task any more
+        conversation.left_by = None

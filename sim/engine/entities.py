@@ -1,21 +1,20 @@
-"""The things the engine moves around: conversations, tasks and reservations.
+"""The things the engine moves around: conversations and tasks, and the small Protocols
+through which they see agents.
 
-Statuses are only ever changed by the Recorder, through the lifecycle tables.
+Statuses are integer codes (sim.engine.codes) changed only by the Recorder, through the
+tables. A task carries its one pending reservation inline (an agent, a number and a
+status), since it has at most one at a time. A finished task is referred to by nothing but
+its conversation's id counter, so it is freed by reference counting, not by the garbage
+collector: the conversation keeps its latest task's id, and its task object only while the
+task is open.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from sim.domain.lifecycle import (
-    ConversationStatus,
-    Event,
-    ReservationStatus,
-    TaskStatus,
-    WrapReason,
-)
 from sim.engine.clock import Timer
+from sim.engine.codes import C_ACTIVE, R_PENDING, T_PENDING
 
 
 class Owner(Protocol):
@@ -35,52 +34,58 @@ class Candidate(Owner, Protocol):
     last_reserved: float
     version: int
     listed: bool
-    reservations: set[Reservation]
+    offers: set[Task]
 
-    def plan_response(self, timeout: float) -> tuple[float, Event]: ...
+    def plan_response(self, timeout: float) -> tuple[float, int]: ...
 
     def accepted(self, task: Task) -> None: ...
 
     def missed(self) -> None: ...
 
 
-@dataclass(slots=True, eq=False)
 class Conversation:
-    id: int
-    skill: int
-    priority: int
-    status: ConversationStatus = ConversationStatus.ACTIVE
-    task: Task | None = None  # the latest task of this conversation
-    left_by: Candidate | None = None  # who chose Leave last (R12 previous-agent routing)
-    window: Timer | None = None  # R13: closes an inactive conversation
+    __slots__ = ("id", "left_by", "priority", "skill", "status", "task", "task_id", "window")
+
+    def __init__(self, id: int, skill: int, priority: int) -> None:
+        self.id = id
+        self.skill = skill
+        self.priority = priority
+        self.status = C_ACTIVE
+        self.task: Task | None = None  # the open task (dropped when it ends: no cycle)
+        self.task_id = -1  # the latest task's id, open or not
+        self.left_by: Candidate | None = None  # who chose Leave last (R12 previous-agent)
+        self.window: Timer | None = None  # R13: closes an inactive conversation
 
 
-@dataclass(slots=True, eq=False)
 class Task:
-    id: int
-    conversation: Conversation
-    skill: int
-    priority: int
-    created_at: float
-    status: TaskStatus = TaskStatus.PENDING
-    agent: Candidate | None = None  # the owner: reserved, assigned, paused or wrapping
-    reservation: Reservation | None = None
-    declined_by: set[int] = field(default_factory=set)  # R4: agents that rejected or missed
-    preferred: Candidate | None = None  # R12 with reactivation_routing: previous-agent
-    ttl: Timer | None = None  # R6
-    pause_expiry: Timer | None = None  # R10
-    research: Timer | None = None  # A3: research done while paused
-    research_left: float | None = None  # A3: seconds still to do; None until first accepted
-    research_total: float = 0.0  # what the email needed in all (R10 `restart`)
-    research_began: float = 0.0  # when the running research began
-    hold: Timer | None = None  # A3: waiting for the customer's reply
-    replies_sent: int = 0  # in this task, by its agents (R11)
-    wrap_reason: WrapReason | None = None
+    __slots__ = ("agent", "conversation", "created_at", "declined_by", "hold", "id",
+                 "offer", "offer_number", "offer_status", "pause_expiry", "preferred",
+                 "priority", "replies_sent", "research", "research_began", "research_left",
+                 "research_total", "skill", "status", "ttl", "wrap_reason")
 
+    def __init__(self, id: int, conversation: Conversation, created_at: float,
+                 preferred: Candidate | None = None) -> None:
+        self.id = id
+        self.conversation = conversation
+        self.skill = conversation.skill
+        self.priority = conversation.priority
+        self.created_at = created_at
+        self.status = T_PENDING
+        self.agent: Candidate | None = None  # owner: reserved, assigned, paused or wrapping
+        self.offer: Candidate | None = None  # the agent of the pending reservation
+        self.offer_number = 0  # counts this task's reservations: a response's token
+        self.offer_status = R_PENDING  # of the latest reservation
+        self.declined_by: set[int] | None = None  # R4: agents that rejected or missed it
+        self.preferred = preferred  # R12 with reactivation_routing: previous-agent
+        self.ttl: Timer | None = None  # R6
+        self.pause_expiry: Timer | None = None  # R10
+        self.research: Timer | None = None  # A3: research done while paused
+        self.research_left: float | None = None  # A3: seconds still to do; None: undecided
+        self.research_total = 0.0  # what the email needed in all (R10 `restart`)
+        self.research_began = 0.0  # when the running research began
+        self.hold: Timer | None = None  # A3: waiting for the customer's reply
+        self.replies_sent = 0  # in this task, by its agents (R11)
+        self.wrap_reason = 0  # index into codes.WRAP_REASONS (0: not wrapped up)
 
-@dataclass(slots=True, eq=False)
-class Reservation:
-    task: Task
-    agent: Candidate
-    status: ReservationStatus = ReservationStatus.PENDING
-    response: Timer | None = None
+    def declined(self, agent: int) -> bool:
+        return self.declined_by is not None and agent in self.declined_by

@@ -26,20 +26,26 @@ ROW = struct.Struct("<dBiiiH")  # time, event, task, conversation, agent, detail
 ROW_DTYPE = np.dtype([("time", "<f8"), ("event", "u1"), ("task", "<i4"),
                       ("conversation", "<i4"), ("agent", "<i4"), ("detail", "<u2")])
 assert ROW_DTYPE.itemsize == ROW.size
-_pack = ROW.pack
+pack = ROW.pack  # the engine appends rows with it directly (sim.engine.recorder)
+pack3 = struct.Struct("<" + ROW.format[1:] * 3).pack  # three rows written at once
 
 
 class EventLog:
-    __slots__ = ("_details", "_rows", "agent_names", "replication")
+    __slots__ = ("_details", "agent_names", "buffer", "replication")
 
     def __init__(self, replication: int, agent_names: list[str]) -> None:
         self.replication = replication
         self.agent_names = agent_names
-        self._rows = bytearray()
+        self.buffer = bytearray()  # packed rows, appended to by the recorder
         self._details: dict[str, int] = {"": 0}
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Explicit, so that a compiled EventLog (mypyc) travels between processes too.
+        return (_restored, (self.replication, self.agent_names, bytes(self.buffer),
+                            self.detail_texts()))
+
     def __len__(self) -> int:
-        return len(self._rows) // ROW.size
+        return len(self.buffer) // ROW.size
 
     def detail_code(self, text: str) -> int:
         """The code of a detail text; codes are handed out in order of first use."""
@@ -51,26 +57,29 @@ class EventLog:
     def append(
         self, time: float, event: int, task: int, conversation: int, agent: int, detail: int
     ) -> None:
-        self._rows += _pack(time, event, task, conversation, agent, detail)
+        self.buffer += pack(time, event, task, conversation, agent, detail)
 
     def digest(self) -> str:
-        """SHA-256 of the log's content: every row (packed little-endian, detail texts ranked
-        by their sorted order rather than by first use), the agents, and the detail texts.
-        Equal digests mean identical event logs, however the detail codes were handed out."""
+        """SHA-256 of the log's content: every row (packed little-endian, with each detail
+        text ranked among the texts the rows use, in sorted order), the agents, and those
+        texts. Equal digests mean identical event logs, however the detail codes were
+        handed out and whatever texts were registered but never written."""
         texts = self.detail_texts()
-        rank = np.empty(len(texts), dtype=np.uint16)
-        rank[np.argsort(np.array(texts, dtype=object), kind="stable")] = np.arange(len(texts))
         rows = self.rows().copy()
+        used = np.unique(rows["detail"])
+        words = sorted(texts[code] for code in used)
+        rank = np.zeros(len(texts), dtype=np.uint16)
+        rank[used] = [words.index(texts[code]) for code in used]
         rows["detail"] = rank[rows["detail"]]
         content = hashlib.sha256(rows.tobytes())
         content.update("\x1f".join(self.agent_names).encode())
         content.update(b"\x1e")
-        content.update("\x1f".join(sorted(texts)).encode())
+        content.update("\x1f".join(words).encode())
         return content.hexdigest()
 
     def rows(self) -> np.ndarray:
         """The rows as a packed structured array (a view of the log, not a copy)."""
-        return np.frombuffer(self._rows, dtype=ROW_DTYPE)
+        return np.frombuffer(self.buffer, dtype=ROW_DTYPE)
 
     def detail_texts(self) -> list[str]:
         """Detail texts in code order."""
@@ -78,7 +87,7 @@ class EventLog:
 
     def to_frame(self) -> pd.DataFrame:
         """Columns of DESIGN.md section 3; missing ids are <NA>, names are categoricals."""
-        rows = np.frombuffer(self._rows, dtype=ROW_DTYPE)
+        rows = np.frombuffer(self.buffer, dtype=ROW_DTYPE)
         details = sorted(self._details, key=self._details.__getitem__)
         return pd.DataFrame(
             {
@@ -92,6 +101,15 @@ class EventLog:
                 "detail": pd.Categorical.from_codes(_codes(rows["detail"]), pd.Index(details)),
             }
         )
+
+
+def _restored(replication: int, agent_names: list[str], rows: bytes,
+              details: list[str]) -> EventLog:
+    log = EventLog(replication, agent_names)
+    log.buffer += rows
+    for text in details:
+        log.detail_code(text)
+    return log
 
 
 def _codes(column: np.ndarray) -> npt.NDArray[np.int32]:

@@ -10,11 +10,13 @@ import simpy
 
 from sim.domain.calendar import DutyCalendar, absent_days, duty_intervals, working_days
 from sim.domain.distributions import uniforms
-from sim.domain.lifecycle import Activity, Inbound
+from sim.domain.lifecycle import Activity
 from sim.domain.scenario import HIPAA_REFUSAL, AgentGroup, Scenario
 from sim.domain.streams import Streams
-from sim.engine.agents import Agent, GroupBehaviour
-from sim.engine.clock import Clock
+from sim.engine import codes
+from sim.engine.agents import Agent
+from sim.engine.behaviour import GroupBehaviour
+from sim.engine.clock import Agenda
 from sim.engine.customers import Customers
 from sim.engine.eventlog import EventLog
 from sim.engine.recorder import Recorder
@@ -30,7 +32,7 @@ def agent_names(scenario: Scenario) -> list[str]:
 
 
 class Replication:
-    """One replication: its clock, streams, router, agents and customers.
+    """One replication: its agenda, streams, router, agents and customers.
 
     `remember=True` keeps every conversation addressable by id, for scripted tests that send
     replies themselves (`send_reply`); long runs leave it off.
@@ -47,17 +49,17 @@ class Replication:
             raise ComplianceError(HIPAA_REFUSAL)
         self.scenario = scenario
         self.env = simpy.Environment()
-        self.clock = Clock(self.env)
+        self.agenda = Agenda(self.env)
         self.streams = Streams(scenario.seed if seed is None else seed, replication)
         self.skills = scenario.skills
         self.log = EventLog(replication, agent_names(scenario))
-        self.recorder = Recorder(self.clock, self.log, {
+        self.recorder = Recorder(self.agenda, self.log, {
             Activity.AVAILABLE: "Available",
             Activity.OFFLINE: "Offline",
             Activity.TIMEOUT: scenario.flex.timeout_activity,
         })
-        self.router = Router(self.clock, self.recorder, scenario.flex, len(self.skills))
-        self.customers = Customers(scenario, self.skills, self.clock, self.recorder,
+        self.router = Router(self.agenda, self.recorder, scenario.flex, len(self.skills))
+        self.customers = Customers(scenario, self.skills, self.agenda, self.recorder,
                                    self.router, self.streams, remember)
         self.router.conversations = self.customers
         self.agents = self._build_agents()
@@ -74,7 +76,7 @@ class Replication:
             for calendar in self._calendars(group):
                 agents.append(Agent(
                     len(agents), next(names), skills, behaviour, calendar,
-                    self.scenario.flex, self.clock, self.recorder, self.router, self.customers,
+                    self.scenario.flex, self.agenda, self.recorder, self.router, self.customers,
                 ))
         return agents
 
@@ -96,13 +98,15 @@ class Replication:
 
     def send_new(self, at: float, skill: str, priority: int = 0) -> None:
         """A new conversation at `at` (in addition to, or instead of, generated arrivals)."""
-        self.clock.at(at, self.customers.new_conversation, self.skills.index(skill), priority,
-                      Inbound.NEW)
+        skill_index = self.skills.index(skill)
+        self.agenda.at(at, lambda _: self.customers.new_conversation(
+            skill_index, priority, codes.NEW), None)
 
     def send_reply(self, at: float, conversation: int) -> None:
         """A customer email at `at` in an existing conversation (needs remember=True)."""
         assert self.customers.known is not None, "Replication(remember=True) to send replies"
-        self.clock.at(at, lambda: self.customers.inbound(self.customers.known[conversation]))  # type: ignore[index]
+        known = self.customers.known
+        self.agenda.at(at, lambda _: self.customers.inbound(known[conversation]), None)
 
     # running -------------------------------------------------------------------------------
 

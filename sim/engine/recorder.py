@@ -1,115 +1,148 @@
 """The one door through which statuses change: look up the table, apply, log, count slots.
 
 Every status change of a task, reservation, conversation or agent activity goes through here
-(R16): the next status comes from the lifecycle table (an illegal change raises), the row is
-appended to the event log, the owning agent's used capacity follows from R7, and a task that
-goes back to the queue or is canceled leaves its agent (OWNERLESS).
+(R16): the next status comes from the lifecycle table (derived as integer tables in
+sim.engine.codes; an illegal change raises), the row is appended to the event log, the
+owning agent's used capacity follows from R7, and a task that goes back to the queue or is
+canceled leaves its agent (OWNERLESS).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from sim.domain.lifecycle import (
-    ACTIVITY,
-    CONVERSATION,
-    OWNERLESS,
-    RESERVATION,
-    TASK,
-    Activity,
-    ActivityCause,
-    Event,
-    slot_delta,
+from sim.domain.lifecycle import Activity
+from sim.engine import codes
+from sim.engine.clock import Agenda
+from sim.engine.codes import (
+    ACTIVITY_NEXT,
+    CLEARS_OWNER,
+    CONVERSATION_NEXT,
+    RESERVATION_NEXT,
+    SLOT_DELTA,
+    TASK_NEXT,
 )
-from sim.engine.clock import Clock
-from sim.engine.entities import Conversation, Owner, Reservation, Task
-from sim.engine.eventlog import EVENT_CODE, NONE, EventLog
+from sim.engine.entities import Conversation, Owner, Task
+from sim.engine.eventlog import NONE, EventLog, pack, pack3
 
 
 class Worker(Protocol):
     """An agent as its activity changes (R5, A1)."""
 
     index: int
-    activity: Activity
+    activity: int
+
+
+class Details:
+    """The codes of the detail texts the engine writes, registered once."""
+
+    def __init__(self, log: EventLog, activity_names: dict[Activity, str]) -> None:
+        code = log.detail_code
+        self.none = code("")
+        self.inbound = tuple(code(kind.value) for kind in codes.INBOUNDS)
+        self.wrap = tuple(code(reason.value if reason else "") for reason in codes.WRAP_REASONS)
+        self.research, self.ttl = code("research"), code("ttl")
+        self.declined, self.shift_end = code("declined"), code("shift-end")
+        self.resolved, self.window = code("resolved"), code("window")
+        self.unanswered = code("unanswered")
+        self.compose, self.wrapup = code("compose"), code("wrapup")
+        self.activity = tuple(code(activity_names[activity]) for activity in codes.ACTIVITIES)
+        self.code = code
 
 
 class Recorder:
-    def __init__(self, clock: Clock, log: EventLog, activity_names: dict[Activity, str]) -> None:
-        self.clock = clock
-        self.log = log
-        self._activity_detail = {
-            activity: log.detail_code(name) for activity, name in activity_names.items()
-        }
+    __slots__ = ("_rows", "agenda", "details", "log")
 
-    def _row(self, event: Event, task: int, conversation: int, agent: int, detail: str) -> None:
-        self.log.append(
-            self.clock.now, EVENT_CODE[event], task, conversation, agent,
-            self.log.detail_code(detail),
-        )
+    def __init__(self, agenda: Agenda, log: EventLog, activity_names: dict[Activity, str]
+                 ) -> None:
+        self.agenda = agenda
+        self.log = log
+        self._rows = log.buffer
+        self.details = Details(log, activity_names)
+
+    def row(self, event: int, task: int, conversation: int, agent: int, detail: int) -> None:
+        self._rows += pack(self.agenda.now, event, task, conversation, agent, detail)
 
     # tasks ---------------------------------------------------------------------------------
 
-    def task_created(self, task: Task, detail: str) -> None:
-        self._row(Event.TASK_CREATED, task.id, task.conversation.id, NONE, detail)
+    def task_created(self, task: Task, detail: int) -> None:
+        self._rows += pack(self.agenda.now, codes.TASK_CREATED, task.id,
+                           task.conversation.id, NONE, detail)
 
-    def task(self, task: Task, event: Event, detail: str = "") -> None:
+    def task(self, task: Task, event: int, detail: int = 0) -> None:
         old = task.status
-        task.status = new = TASK.next(old, event)
+        new = TASK_NEXT[old][event]
+        if new < 0:
+            raise codes.illegal("task", codes.TASK_STATUSES[old], codes.EVENTS[event])
+        task.status = new
         owner = task.agent
-        self._row(event, task.id, task.conversation.id, _index(owner), detail)
-        if new in OWNERLESS:
+        self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
+                           NONE if owner is None else owner.index, detail)
+        if CLEARS_OWNER[new]:
             task.agent = None
-        delta = slot_delta(old, new)
+        delta = SLOT_DELTA[old][new]
         if delta:
             assert owner is not None, f"task {task.id} changes capacity without an owner"
             owner.slots_changed(delta)
 
     # reservations --------------------------------------------------------------------------
 
-    def reservation_created(self, reservation: Reservation) -> None:
-        self.task(reservation.task, Event.RESERVATION_CREATED)
-
-    def reservation(self, reservation: Reservation, event: Event, detail: str = "") -> None:
-        reservation.status = RESERVATION.next(reservation.status, event)
-        task = reservation.task
-        if event in TASK.triggers:
-            self.task(task, event, detail)
+    def reservation(self, task: Task, agent: Owner, event: int, detail: int = 0) -> None:
+        """An offer's outcome: the reservation table, then the task's (a cancel leaves the
+        task's status to the task.canceled that follows it, R6)."""
+        new = RESERVATION_NEXT[task.offer_status][event]
+        if new < 0:
+            raise codes.illegal("reservation", codes.RESERVATION_STATUSES[task.offer_status],
+                                codes.EVENTS[event])
+        task.offer_status = new
+        if event == codes.RESERVATION_CANCELED:
+            self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
+                               agent.index, detail)
         else:
-            self._row(event, task.id, task.conversation.id, reservation.agent.index, detail)
+            self.task(task, event, detail)
 
     # conversations and messages ------------------------------------------------------------
 
-    def conversation_created(self, conversation: Conversation, detail: str) -> None:
-        self._row(Event.CONVERSATION_CREATED, NONE, conversation.id, NONE, detail)
+    def thread_opened(self, conversation: Conversation, task: Task, inbound: int,
+                      queue: int) -> None:
+        """A new conversation (R1, R15): conversation.created, its first message.inbound and
+        its task.created, written as one three-row record."""
+        now, conversation_id = self.agenda.now, conversation.id
+        self._rows += pack3(now, codes.CONVERSATION_CREATED, NONE, conversation_id, NONE,
+                            inbound, now, codes.MESSAGE_INBOUND, NONE, conversation_id, NONE,
+                            inbound, now, codes.TASK_CREATED, task.id, conversation_id, NONE,
+                            queue)
 
-    def conversation(
-        self, conversation: Conversation, event: Event, detail: str = "",
-        agent: Owner | None = None,
-    ) -> None:
-        conversation.status = CONVERSATION.next(conversation.status, event)
-        task = conversation.task
-        self._row(event, NONE if task is None else task.id, conversation.id, _index(agent), detail)
+    def conversation_created(self, conversation: Conversation, detail: int) -> None:
+        self._rows += pack(self.agenda.now, codes.CONVERSATION_CREATED, NONE, conversation.id,
+                           NONE, detail)
 
-    def message(
-        self, event: Event, conversation: Conversation, task: Task | None,
-        agent: Owner | None, detail: str = "",
-    ) -> None:
-        self._row(event, NONE if task is None else task.id, conversation.id, _index(agent), detail)
+    def conversation(self, conversation: Conversation, event: int, detail: int = 0,
+                     agent: Owner | None = None) -> None:
+        new = CONVERSATION_NEXT[conversation.status][event]
+        if new < 0:
+            raise codes.illegal("conversation", codes.CONVERSATION_STATUSES[
+                conversation.status], codes.EVENTS[event])
+        conversation.status = new
+        self._rows += pack(self.agenda.now, event, conversation.task_id, conversation.id,
+                           NONE if agent is None else agent.index, detail)
 
-    def work_started(self, agent: Owner, task: Task, kind: str) -> None:
-        self._row(Event.WORKER_WORK_STARTED, task.id, task.conversation.id, agent.index, kind)
+    def message(self, event: int, conversation: Conversation, task: int, agent: int,
+                detail: int = 0) -> None:
+        self._rows += pack(self.agenda.now, event, task, conversation.id, agent, detail)
 
     # agents --------------------------------------------------------------------------------
 
-    def activity(self, agent: Worker, cause: ActivityCause) -> None:
+    def work_started(self, agent: Owner, task: Task, kind: int) -> None:
+        self._rows += pack(self.agenda.now, codes.WORKER_WORK_STARTED, task.id,
+                           task.conversation.id, agent.index, kind)
+
+    def activity(self, agent: Worker, cause: int) -> None:
         old = agent.activity
-        agent.activity = new = ACTIVITY.next(old, cause)
-        if new is not old:
-            self.log.append(
-                self.clock.now, EVENT_CODE[Event.WORKER_ACTIVITY_UPDATE], NONE, NONE,
-                agent.index, self._activity_detail[new],
-            )
-
-
-def _index(agent: Owner | Worker | None) -> int:
-    return NONE if agent is None else agent.index
+        new = ACTIVITY_NEXT[old][cause]
+        if new < 0:
+            raise codes.illegal("activity", codes.ACTIVITIES[old], codes.CAUSES[cause])
+        agent.activity = new
+        if new != old:
+            self._rows += pack(self.agenda.now, codes.WORKER_ACTIVITY_UPDATE, NONE, NONE,
+                               agent.index, self.details.activity[new])

@@ -10,10 +10,11 @@ from __future__ import annotations
 import heapq
 from typing import Protocol
 
-from sim.domain.lifecycle import Event, TaskStatus
 from sim.domain.scenario import Flex
-from sim.engine.clock import Clock
-from sim.engine.entities import Candidate, Reservation, Task
+from sim.engine import codes
+from sim.engine.clock import Agenda
+from sim.engine.codes import T_PENDING, TTL_RUNS_IN
+from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
 
 
@@ -30,7 +31,7 @@ class TaskQueue:
 
     def peek(self) -> Task | None:
         heap = self._heap
-        while heap and heap[0][3].status is not TaskStatus.PENDING:
+        while heap and heap[0][3].status != T_PENDING:
             heapq.heappop(heap)  # canceled while waiting (R6)
         return heap[0][3] if heap else None
 
@@ -59,8 +60,12 @@ class AgentPool:
             heapq.heappop(heap)
         return heap[0][3] if heap else None
 
-    def choose(self, avoid: set[int]) -> Candidate | None:
-        """The longest-idle agent not in `avoid` (R4: agents that declined the task)."""
+    def choose(self, task: Task) -> Candidate | None:
+        """The longest-idle agent that has not declined `task` (R4)."""
+        first = self.top()
+        if first is None or task.declined_by is None or first.index not in task.declined_by:
+            return first
+        avoid = task.declined_by
         skipped = []
         chosen = None
         while (agent := self.top()) is not None:
@@ -78,18 +83,21 @@ class ConversationsDesk(Protocol):
 
 
 class Router:
-    def __init__(
-        self, clock: Clock, recorder: Recorder, flex: Flex, skill_count: int
-    ) -> None:
-        self.clock = clock
+    def __init__(self, agenda: Agenda, recorder: Recorder, flex: Flex, skill_count: int
+                 ) -> None:
+        self.agenda = agenda
         self.recorder = recorder
         self.timeout = flex.reservation_timeout
         self.ttl = flex.task_ttl
+        self._ttl_line = agenda.line(flex.task_ttl)
         self.queues = [TaskQueue() for _ in range(skill_count)]
         self.pools = [AgentPool() for _ in range(skill_count)]
         self.conversations: ConversationsDesk | None = None
         self._dirty: set[int] = set()
         self._dispatch_scheduled = False
+        details = recorder.details
+        self._declined, self._shift_end, self._ttl = (
+            details.declined, details.shift_end, details.ttl)
 
     # what changes the match ----------------------------------------------------------------
 
@@ -100,7 +108,7 @@ class Router:
 
     def start_ttl(self, task: Task) -> None:
         """R6: created, or back from a pause expiry; rejections do not restart it."""
-        task.ttl = self.clock.after_fixed(self.ttl, self._ttl_expired, task)
+        task.ttl = self._ttl_line.add(self._ttl_expired, task)
 
     def list_agent(self, agent: Candidate) -> None:
         """The agent became eligible, or its last-reserved time changed (R2)."""
@@ -114,11 +122,11 @@ class Router:
             # Matching waits for the end of the instant, so that every agent and task that
             # changed at this time competes under R1/R2, not in the order they were touched.
             self._dispatch_scheduled = True
-            self.clock.after(0.0, self._dispatch)
+            self.agenda.after(0.0, self._dispatch, None)
 
     # matching ------------------------------------------------------------------------------
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, _: None) -> None:
         """Match tasks to agents in R1 order, each to its longest-idle eligible agent that has
         not declined it (R2, R4). A task that only its decliners could take waits while they
         take the other tasks they can; what is left then goes back to its longest-idle
@@ -126,17 +134,31 @@ class Router:
         self._dispatch_scheduled = False
         dirty, self._dirty = self._dirty, set()
         declined_only: list[Task] = []
-        while (task := self._best_matchable(dirty)) is not None:
-            self.queues[task.skill].pop()
-            agent = self._choose(task)
-            if agent is None:
-                declined_only.append(task)
-            else:
-                self._reserve(task, agent)
+        if len(dirty) == 1:
+            self._match_one_skill(dirty.pop(), declined_only)
+        else:
+            while (task := self._best_matchable(dirty)) is not None:
+                self.queues[task.skill].pop()
+                agent = self._choose(task)
+                if agent is None:
+                    declined_only.append(task)
+                else:
+                    self._reserve(task, agent)
         for task in declined_only:  # in R1 order, as they were taken out
             agent = self.pools[task.skill].top()
             if agent is None:
                 self.queues[task.skill].push(task)
+            else:
+                self._reserve(task, agent)
+
+    def _match_one_skill(self, skill: int, declined_only: list[Task]) -> None:
+        """The same matching, when only one skill changed (the common case)."""
+        queue, pool = self.queues[skill], self.pools[skill]
+        while (task := queue.peek()) is not None and pool.top() is not None:
+            queue.pop()
+            agent = self._choose(task)
+            if agent is None:
+                declined_only.append(task)
             else:
                 self._reserve(task, agent)
 
@@ -157,65 +179,69 @@ class Router:
         preferred = task.preferred
         if preferred is not None and preferred.listed and task.skill in preferred.skills:
             return preferred
-        return self.pools[task.skill].choose(task.declined_by)
+        return self.pools[task.skill].choose(task)
 
     # reservations --------------------------------------------------------------------------
 
     def _reserve(self, task: Task, agent: Candidate) -> None:
-        reservation = Reservation(task, agent)
-        task.reservation = reservation
-        task.agent = agent
-        agent.last_reserved = self.clock.now
-        agent.reservations.add(reservation)
-        self.recorder.reservation_created(reservation)
+        task.offer = task.agent = agent
+        task.offer_number += 1
+        task.offer_status = codes.R_PENDING
+        agent.last_reserved = self.agenda.now
+        agent.offers.add(task)
+        self.recorder.task(task, codes.RESERVATION_CREATED)
         delay, outcome = agent.plan_response(self.timeout)
-        reservation.response = self.clock.after(delay, self._respond, reservation, outcome)
+        self.agenda.after(delay, self._respond, (task, task.offer_number, outcome))
 
-    def _respond(self, reservation: Reservation, outcome: Event) -> None:
-        if outcome is Event.RESERVATION_ACCEPTED:
-            self._accept(reservation)
+    def _respond(self, response: tuple[Task, int, int]) -> None:
+        task, number, outcome = response
+        if task.offer_number != number or task.offer is None:
+            return  # withdrawn at a shift end or canceled by the TTL meanwhile
+        if outcome == codes.RESERVATION_ACCEPTED:
+            self._accept(task)
         else:
-            self._decline(reservation, outcome, "declined" if outcome is
-                          Event.RESERVATION_REJECTED else "")
+            self._decline(task, outcome, self._declined if outcome ==
+                          codes.RESERVATION_REJECTED else 0)
 
-    def _accept(self, reservation: Reservation) -> None:
-        task, agent = reservation.task, reservation.agent
-        self._close(reservation)
-        self.recorder.reservation(reservation, Event.RESERVATION_ACCEPTED)
+    def _accept(self, task: Task) -> None:
+        agent = self._close(task)
+        self.recorder.reservation(task, agent, codes.RESERVATION_ACCEPTED)
         assert task.ttl is not None
         task.ttl.cancel()
         task.ttl = None
         agent.accepted(task)
 
-    def withdraw(self, reservation: Reservation) -> None:
+    def withdraw(self, task: Task) -> None:
         """A1: the agent's shift ended with this offer unanswered; it counts as a reject."""
-        reservation.response.cancel()  # type: ignore[union-attr]
-        self._decline(reservation, Event.RESERVATION_REJECTED, "shift-end")
+        self._decline(task, codes.RESERVATION_REJECTED, self._shift_end)
 
-    def _decline(self, reservation: Reservation, outcome: Event, detail: str) -> None:
-        task, agent = reservation.task, reservation.agent
-        self._close(reservation)
-        self.recorder.reservation(reservation, outcome, detail)
+    def _decline(self, task: Task, outcome: int, detail: int) -> None:
+        agent = self._close(task)
+        self.recorder.reservation(task, agent, outcome, detail)
+        if task.declined_by is None:
+            task.declined_by = set()
         task.declined_by.add(agent.index)
         if task.preferred is agent:
             task.preferred = None  # R4, R12: the preference ends once the agent declines
-        if outcome is Event.RESERVATION_TIMEOUT:
+        if outcome == codes.RESERVATION_TIMEOUT:
             agent.missed()
         self.submit(task)
 
-    def _close(self, reservation: Reservation) -> None:
-        reservation.agent.reservations.discard(reservation)
-        reservation.task.reservation = None
+    def _close(self, task: Task) -> Candidate:
+        agent = task.offer
+        assert agent is not None
+        agent.offers.discard(task)
+        task.offer = None
+        return agent
 
     # time to live --------------------------------------------------------------------------
 
     def _ttl_expired(self, task: Task) -> None:
-        reservation = task.reservation
-        if reservation is not None:
-            reservation.response.cancel()  # type: ignore[union-attr]
-            self._close(reservation)
-            self.recorder.reservation(reservation, Event.RESERVATION_CANCELED, "ttl")
-        self.recorder.task(task, Event.TASK_CANCELED, "ttl")
+        assert TTL_RUNS_IN[task.status], "a TTL that outlived its task's assignment"
+        if task.offer is not None:
+            agent = self._close(task)
+            self.recorder.reservation(task, agent, codes.RESERVATION_CANCELED, self._ttl)
+        self.recorder.task(task, codes.TASK_CANCELED, self._ttl)
         task.ttl = None
         assert self.conversations is not None
         self.conversations.task_canceled(task)
