@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from sim.analysis import sweep
-from sim.analysis.executors import LocalPool, Serial
 from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.executors import LocalPool, Serial
 from sim.domain.sweep_file import load_sweep
 
 BASE = """\

@@ -93,4 +93,9 @@ def rows(frame: pd.DataFrame, *events: str) -> list[Row]:
 
 
 def details(rep_frame: pd.DataFrame, event: str) -> list[str]:
-    return [str(d) for d in rep_frame.loc[rep_frame["event"] == event, "detail"]]
+    """The detail of each `event` row: a task.created's queue (`skill:priority`), else the
+    row's reason ("" where it has none)."""
+    chosen = rep_frame[rep_frame["event"] == event]
+    if event == "task.created":
+        return [f"{s}:{p}" for s, p in zip(chosen["skill"], chosen["priority"], strict=True)]
+    return ["" if pd.isna(reason) else str(reason) for reason in chosen["reason"]]

@@ -25,7 +25,8 @@ MALFORMED = ROOT / "tests" / "malformed"
 CORPUS = sorted(MALFORMED.glob("*.yaml"))
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
-EVENT_COLUMNS = ["replication", "time", "event", "task", "conversation", "agent", "detail"]
+EVENT_COLUMNS = ["replication", "time", "timestamp", "event", "task", "conversation", "agent",
+                 "skill", "priority", "reason"]
 RUN_FILES = {"scenario.yaml", "kpis.csv", "summary.csv", "events.parquet", "figures",
              "manifest.json", "kpis_by_skill.csv", "kpis_by_group.csv", "summary_by_skill.csv",
              "summary_by_group.csv"}

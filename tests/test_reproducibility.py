@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.analysis.executors import LocalPool, Serial, run_all
 from sim.analysis.experiment import jobs_for
+from sim.domain.demand import arrival_parts
 from sim.domain.scenario import Scenario
 from sim.domain.streams import Streams
 from sim.engine.model import run_replication
@@ -45,7 +47,7 @@ def frame(changes: dict | None = None, replication: int = 0) -> pd.DataFrame:
 
 
 def arrivals(log: pd.DataFrame) -> pd.Series:
-    created = log[(log["event"] == "conversation.created") & (log["detail"] == "new")]
+    created = log[(log["event"] == "conversation.created") & (log["reason"] == "new")]
     return created["time"].reset_index(drop=True)
 
 
@@ -120,3 +122,31 @@ def test_the_compiled_engine_and_its_python_sources_give_identical_logs(tmp_path
         runs[pure] = done.stdout.split()
     assert runs["1"][0] == "False"  # the fallback really ran the sources
     assert runs[""][1:] == runs["1"][1:]
+
+
+def plan(horizon: float, hours: int, minute: int = 30) -> dict[str, np.ndarray]:
+    import datetime as dt
+
+    scenario = Scenario.model_validate(BUSY)
+    streams = Streams(3, 0)
+    generators = [streams.generator(p) for p in ("count", "offset", "mix", "priority")]
+    parts = list(arrival_parts(scenario.arrivals, dt.datetime(2026, 1, 5, 6, minute), horizon,
+                               *generators, hours=hours))
+    return {name: np.concatenate([getattr(part, name) for part in parts])
+            for name in ("times", "skills", "priorities")}
+
+
+def test_arrivals_sampled_a_few_days_at_a_time_are_the_whole_plan() -> None:
+    whole = plan(20 * 86400.0, hours=10_000)
+    assert len(whole["times"]) > 5000
+    for hours in (1, 7, 24 * 7):
+        for name, values in plan(20 * 86400.0, hours).items():
+            np.testing.assert_array_equal(values, whole[name])
+
+
+def test_a_longer_horizon_keeps_the_earlier_arrivals() -> None:
+    # whole hours: a horizon ending mid-hour samples that hour's count for its part only
+    short, long = plan(3 * 86400.0, 24, minute=0), plan(9 * 86400.0, 24, minute=0)
+    count = len(short["times"])
+    for name in short:
+        np.testing.assert_array_equal(long[name][:count], short[name])

@@ -364,7 +364,7 @@ def test_r15_reply_to_a_closed_conversation_starts_a_follow_up() -> None:
     created = frame[frame["event"] == "conversation.created"]
     assert list(created["time"]) == [0.0, 3910.0]
     assert list(created["conversation"]) == [1, 2]
-    assert list(created["detail"].astype(str)) == ["new", "follow-up"]
+    assert list(created["reason"].astype(str)) == ["new", "follow-up"]
     assert rows(frame, "task.created") == [(0.0, "task.created", 1, None),
                                            (3910.0, "task.created", 2, None)]
 

@@ -422,7 +422,7 @@ def test_no_events_writes_no_events_folder(tmp_path: Path) -> None:
 def test_arrivals_are_common_to_every_point(demo: Done) -> None:
     events = read_events(demo.out)
     arrivals = events[(events["event"] == "conversation.created")
-                      & (events["detail"] == "new")]
+                      & (events["reason"] == "new")]
     times = {key: group["time"].to_numpy()
              for key, group in arrivals.groupby(["point", "replication"])}
     assert len(times) == 4 * REPLICATIONS

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.analysis.eventarrays import EventArrays
 from sim.domain.lifecycle import (
     CONVERSATION,
     HOLDS_CAPACITY,
@@ -21,6 +22,7 @@ from sim.domain.lifecycle import (
     Event,
     TaskStatus,
 )
+from sim.engine.eventlog import EVENT_NAMES, EventLog
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Audit:
         return not self.violations
 
 
-def at_horizon(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def at_horizon(events: pd.DataFrame | EventLog) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Where every task and conversation of one replication's log stands at its end: frames
     (task, status, open) and (conversation, status, open); open ones have not reached a
     terminal status of their table. Nothing created is left out."""
@@ -52,22 +54,21 @@ def at_horizon(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             conversations.assign(open=~conversations["status"].isin(terminal_conversations)))
 
 
-def audit(events: pd.DataFrame, capacity: dict[str, int] | None) -> Audit:
+def audit(events: pd.DataFrame | EventLog | EventArrays,
+          capacity: dict[str, int] | None) -> Audit:
     """Check one replication's log; `capacity` maps agent name to its slot count (None: do
     not check capacity)."""
+    log = EventArrays.of(events)
     result = Audit()
-    times = events["time"].to_numpy()
-    if len(times) and np.any(np.diff(times) < 0):
+    if len(log.time) and np.any(np.diff(log.time) < 0):
         result.violations.append("time decreases somewhere in the log")
     replay = _Replay(result, capacity)
-    columns = zip(
-        events["event"].astype(str), events["task"].astype("Int64").fillna(-1).to_numpy(),
-        events["conversation"].astype("Int64").fillna(-1).to_numpy(),
-        events["agent"].astype(object).where(events["agent"].notna(), None), times,
-        events["detail"].astype(str), strict=True,
-    )
-    for name, task, conversation, agent, time, detail in columns:
-        replay.step(Event(name), int(task), int(conversation), agent, float(time), detail)
+    names = [Event(name) for name in EVENT_NAMES]
+    agents = [*log.agents, None]  # code -1: no agent
+    columns = zip(log.event.tolist(), log.task.tolist(), log.conversation.tolist(),
+                  log.agent.tolist(), log.time.tolist(), log.detail.tolist(), strict=True)
+    for event, task, conversation, agent, time, detail in columns:
+        replay.step(names[event], task, conversation, agents[agent], time, log.details[detail])
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,7 @@ import pandas as pd
 from sim.domain.lifecycle import Event
 from sim.engine.eventlog import EVENT_CODE, EVENT_NAMES, EventLog
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.integer[Any]]  # views of the packed rows keep their own widths
 Floats = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 NONE = -1
@@ -44,24 +45,32 @@ class EventArrays:
 
     @classmethod
     def from_log(cls, log: EventLog) -> EventArrays:
+        """Views of the packed rows, but for the one-byte and two-byte codes that nearly
+        every measure scans: those are copied into contiguous arrays (3 bytes a row)."""
         rows = log.rows()
-        return cls(rows["time"].astype(np.float64), rows["event"].astype(np.int64),
-                   rows["task"].astype(np.int64), rows["conversation"].astype(np.int64),
-                   rows["agent"].astype(np.int64), rows["detail"].astype(np.int64),
+        return cls(rows["time"], np.ascontiguousarray(rows["event"]), rows["task"],
+                   rows["conversation"], rows["agent"], np.ascontiguousarray(rows["detail"]),
                    tuple(log.agent_names), tuple(log.detail_texts()))
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> EventArrays:
+        """From `EventLog.to_frame()` or `events.parquet` (skill, priority and reason
+        columns), or from a frame with one `detail` column (hand-built logs in tests)."""
         events = _categorical(frame["event"])
         lookup = np.array([EVENT_NAMES.index(str(name)) for name in events.categories] or [0],
                           dtype=np.int64)
-        agents, details = _categorical(frame["agent"]), _categorical(frame["detail"].fillna(""))
-        return cls(
-            frame["time"].to_numpy(dtype=np.float64), lookup[events.codes],
-            _ids(frame["task"]), _ids(frame["conversation"]),
-            agents.codes.astype(np.int64), details.codes.astype(np.int64),
-            tuple(str(name) for name in agents.categories),
-            tuple(str(name) for name in details.categories))
+        event = lookup[events.codes]
+        agents = _categorical(frame["agent"])
+        detail: Ints
+        if "detail" in frame:
+            details = _categorical(frame["detail"].fillna(""))
+            detail, texts = details.codes.astype(np.int64), [str(c) for c in details.categories]
+        else:
+            detail, texts = _details(frame, event)
+        return cls(frame["time"].to_numpy(dtype=np.float64), event,
+                   _ids(frame["task"]), _ids(frame["conversation"]),
+                   agents.codes.astype(np.int64), detail,
+                   tuple(str(name) for name in agents.categories), tuple(texts))
 
     def __len__(self) -> int:
         return len(self.time)
@@ -71,7 +80,9 @@ class EventArrays:
 
     def where(self, *events: Event) -> Mask:
         """Rows of any of these events."""
-        found: Mask = np.isin(self.event, [EVENT_CODE[event] for event in events])
+        table = np.zeros(len(EVENT_NAMES), dtype=bool)
+        table[[EVENT_CODE[event] for event in events]] = True
+        found: Mask = table[self.event]
         return found
 
     def detail_is(self, text: str) -> Mask:
@@ -81,11 +92,11 @@ class EventArrays:
     @cached_property
     def task_count(self) -> int:
         """One more than the largest task id, so arrays indexed by task id fit every task."""
-        return int(self.task.max()) + 1 if len(self) else 1
+        return max(int(self.task.max()) + 1, 1) if len(self) else 1
 
     @cached_property
     def conversation_count(self) -> int:
-        return int(self.conversation.max()) + 1 if len(self) else 1
+        return max(int(self.conversation.max()) + 1, 1) if len(self) else 1
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
@@ -93,6 +104,23 @@ def _categorical(column: pd.Series) -> pd.Categorical:
     if isinstance(values, pd.Categorical):
         return values
     return pd.Categorical(column.astype(object).where(column.notna(), None))
+
+
+def _details(frame: pd.DataFrame, event: Ints) -> tuple[Ints, list[str]]:
+    """Detail codes and texts from the split columns: a task.created row's detail is its
+    queue, `<skill>:<priority>`; any other row's is its reason ("" where it has none)."""
+    reasons = _categorical(frame["reason"])
+    texts = ["", *(str(c) for c in reasons.categories)]
+    detail = reasons.codes.astype(np.int64) + 1
+    created = event == EVENT_CODE[Event.TASK_CREATED]
+    if created.any():
+        skills = frame["skill"].astype(object).to_numpy()[created]
+        priorities = frame["priority"].astype("Int64").to_numpy()[created]
+        queues = np.array([f"{s}:{p}" for s, p in zip(skills, priorities, strict=True)])
+        unique, inverse = np.unique(queues, return_inverse=True)
+        detail[created] = len(texts) + inverse
+        texts += [str(queue) for queue in unique]
+    return detail, texts
 
 
 def _ids(column: pd.Series) -> Ints:
@@ -123,16 +151,19 @@ def grouped_order(keys: Ints) -> Ints:
 
 
 def previous_in_group(keys: Ints, values: Ints, initial: int) -> Ints:
-    """For rows already grouped by key (in time order within it): each row's previous value
-    within its group, `initial` for a group's first row."""
-    before = np.empty_like(values)
-    if len(values):
+    """For rows in time order: each row's previous value among the rows of its key,
+    `initial` for a key's first row. The rows keep their order (one sort, one scatter)."""
+    order = np.argsort(keys, kind="stable")
+    grouped = values[order]
+    before = np.empty_like(grouped)
+    if len(grouped):
         before[0] = initial
-        before[1:] = values[:-1]
-        starts = np.ones(len(keys), dtype=bool)
-        starts[1:] = keys[1:] != keys[:-1]
-        before[starts] = initial
-    return before
+        before[1:] = grouped[:-1]
+        ordered_keys = keys[order]
+        before[1:][ordered_keys[1:] != ordered_keys[:-1]] = initial
+    out = np.empty_like(grouped)
+    out[order] = before
+    return out
 
 
 def quantile_or_inf(values: Floats, q: float) -> float:

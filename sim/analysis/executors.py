@@ -3,6 +3,7 @@ cluster (sim.analysis.distributed); every one returns the same outcomes for the 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -84,9 +85,25 @@ def worker_started() -> None:
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel queued jobs and end the workers now (Ctrl-C must not wait for running jobs)."""
     processes: dict[Any, Any] = dict(getattr(pool, "_processes", None) or {})
+    results = getattr(pool, "_result_queue", None)  # shutdown forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         process.terminate()
+    for process in processes.values():
+        process.join(timeout=5)
+    _unblock(results)
+
+
+def _unblock(results: Any) -> None:
+    """A worker ended while sending an outcome leaves half a message in the results pipe, and
+    the pool's manager thread waits for the rest forever, so the interpreter never exits (it
+    joins that thread). Once the workers are gone this process holds the pipe's last write
+    end; closing it turns the wait into end-of-file, which the manager takes for a broken
+    pool, and it ends."""
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 def usable_cores() -> int:

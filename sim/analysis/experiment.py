@@ -19,6 +19,8 @@ from typing import Protocol
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
 from sim.analysis.eventarrays import EventArrays
+from sim.analysis.figuredata import FigurePart
+from sim.analysis.measures import Measures
 from sim.analysis.metrics import kpis_by_group, kpis_by_skill, measure
 from sim.domain.scenario import Scenario
 from sim.engine.eventlog import EventLog
@@ -33,6 +35,7 @@ class Job:
     keep_events: bool = True
     point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
     extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.analysis.metrics.EXTRA)
+    figures: bool = False  # extract what the run's figures need (sim.analysis.figuredata)
 
 
 @dataclass
@@ -44,23 +47,24 @@ class Outcome:
     log: EventLog | None = field(default=None, repr=False)
     by_skill: dict[str, dict[str, float]] = field(default_factory=dict)
     by_group: dict[str, dict[str, float]] = field(default_factory=dict)
+    figures: FigurePart | None = field(default=None, repr=False)
 
 
 def run_job(job: Job) -> Outcome:
     """Simulate one replication and measure it; runs in whatever process the executor uses."""
     started = time.perf_counter()
     log = Replication(job.scenario, job.replication, job.seed).run()
-    arrays, context = EventArrays.from_log(log), Context.of(job.scenario)
-    values = measure(arrays, context, KPI_NAMES + job.extra)
+    m = Measures(EventArrays.from_log(log), Context.of(job.scenario))
+    values = measure(m, KPI_NAMES + job.extra)
     return Outcome(job.point, job.replication, values, time.perf_counter() - started,
-                   log if job.keep_events else None, kpis_by_skill(arrays, context),
-                   kpis_by_group(arrays, context))
+                   log if job.keep_events else None, kpis_by_skill(m), kpis_by_group(m),
+                   FigurePart.of(m) if job.figures else None)
 
 
 def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None = None,
-             keep_events: bool = True, point: int = 0) -> list[Job]:
+             keep_events: bool = True, point: int = 0, figures: bool = False) -> list[Job]:
     seed = scenario.seed if seed is None else seed
-    return [Job(scenario, r, seed, keep_events, point) for r in replications]
+    return [Job(scenario, r, seed, keep_events, point, figures=figures) for r in replications]
 
 
 Done = Callable[[Outcome], None]

@@ -7,8 +7,10 @@ group (rows whose agent is in the group).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from sim.domain.lifecycle import Event
 from sim.engine.eventlog import EVENT_CODE
 
 _E = Event
+T = TypeVar("T")
 OFFER_OUTCOMES = (_E.RESERVATION_ACCEPTED, _E.RESERVATION_REJECTED, _E.RESERVATION_TIMEOUT,
                   _E.RESERVATION_CANCELED)
 DECLINES = (_E.RESERVATION_REJECTED, _E.RESERVATION_TIMEOUT)
@@ -41,6 +44,8 @@ class Scope:
     tasks: Mask | None = None  # indexed by task id
     conversations: Mask | None = None  # indexed by conversation id
     agents: Mask | None = None  # indexed by agent code
+    skill: int | None = None  # the skill index the masks above stand for, if one
+    group: int | None = None  # the agent group index the agent mask stands for, if one
 
     def rows(self, task: Ints, agent: Ints, conversation: Ints | None = None) -> Mask:
         """Which rows (given their task, agent and conversation) are in scope."""
@@ -98,7 +103,31 @@ class Measures:
     def __init__(self, log: EventArrays, context: Context) -> None:
         self.log = log
         self.context = context
-        self.measured = log.time >= context.warmup
+        # Rows are in time order: the measured window's rows are those from this one on.
+        self.first_measured = int(np.searchsorted(log.time, context.warmup, side="left"))
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()`, once per Measures: what the overall, per-skill and per-group KPIs
+        share (a whole-log pass is then made once, not once per skill or group)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        found: T = self._memo[key]
+        return found
+
+    def skill_of_rows(self, rows: Ints) -> Ints:
+        """The skill of the given rows' task, or of their conversation (-1: neither)."""
+        log = self.log
+        skill = np.append(NONE, self.task_skill).astype(np.int16)[log.task[rows] + 1]
+        without = np.flatnonzero(skill < 0)
+        by_conversation = np.append(NONE, self.conversation_skill).astype(np.int16)
+        skill[without] = by_conversation[log.conversation[rows][without] + 1]
+        return skill
+
+    def group_of_rows(self, rows: Ints) -> Ints:
+        """The group of the given rows' agent (-1: no agent)."""
+        groups = np.append(self.agent_group, NONE).astype(np.int16)
+        return groups[self.log.agent[rows]]  # code -1 takes the appended NONE
 
     # tasks ---------------------------------------------------------------------------------
 
@@ -130,25 +159,25 @@ class Measures:
     @cached_property
     def task_skill(self) -> Ints:
         """Per task id: index into skill_names (-1: no such task)."""
-        lookup = np.full(len(self.log.details) + 1, NONE, dtype=np.int64)
+        lookup = np.full(len(self.log.details) + 1, NONE, dtype=np.int16)
         for text in self._queue_texts:
             lookup[self.log.details.index(text)] = self.skill_names.index(
                 self._queue_skill(text))
-        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        out = np.full(self.log.task_count, NONE, dtype=np.int16)
         rows = self._created_rows
         out[self.log.task[rows]] = lookup[self.log.detail[rows]]
         return out
 
     @cached_property
     def task_conversation(self) -> Ints:
-        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        out = np.full(self.log.task_count, NONE, dtype=np.int32)
         rows = self._created_rows
         out[self.log.task[rows]] = self.log.conversation[rows]
         return out
 
     @cached_property
     def conversation_skill(self) -> Ints:
-        out = np.full(self.log.conversation_count, NONE, dtype=np.int64)
+        out = np.full(self.log.conversation_count, NONE, dtype=np.int16)
         rows = self._created_rows
         out[self.log.conversation[rows]] = self.task_skill[self.log.task[rows]]
         return out
@@ -166,8 +195,10 @@ class Measures:
 
     def first(self, event: Event) -> Floats:
         """Per task id: the time of its first `event` row (NaN: none)."""
-        rows = self.log.where(event)
-        return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
+        def compute() -> Floats:
+            rows = self.log.where(event)
+            return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
+        return self.memo(f"first {event.value}", compute)
 
     @cached_property
     def answered(self) -> Floats:
@@ -266,7 +297,7 @@ class Measures:
         """Per task id: the conversation's next task (a reactivation's new task), -1: none."""
         tasks = np.flatnonzero(~np.isnan(self.created))
         tasks = tasks[grouped_order(self.task_conversation[tasks])]
-        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        out = np.full(self.log.task_count, NONE, dtype=np.int32)
         same = self.task_conversation[tasks][:-1] == self.task_conversation[tasks][1:]
         out[tasks[:-1][same]] = tasks[1:][same]
         return out
@@ -276,6 +307,6 @@ class Measures:
         """Per task id: the agent code of its first acceptance (-1: none)."""
         rows = np.flatnonzero(self.log.where(_E.RESERVATION_ACCEPTED))
         first = first_index_per(self.log.task[rows], self.log.task_count)
-        out = np.full(self.log.task_count, NONE, dtype=np.int64)
+        out = np.full(self.log.task_count, NONE, dtype=np.int32)
         out[first >= 0] = self.log.agent[rows[first[first >= 0]]]
         return out

@@ -26,62 +26,78 @@ _E = Event
 Measure = Callable[[Measures, Scope], float]
 
 
-def kpis(log: EventLog | pd.DataFrame | EventArrays, context: Context) -> dict[str, float]:
+Log = EventLog | pd.DataFrame | EventArrays
+
+
+def _measures(log: Log | Measures, context: Context | None) -> Measures:
+    if isinstance(log, Measures):
+        return log
+    assert context is not None, "a Context is needed to measure a log"
+    return Measures(EventArrays.of(log), context)
+
+
+def kpis(log: Log | Measures, context: Context | None = None) -> dict[str, float]:
     """All KPIs of one replication, in KPI_NAMES order."""
-    m = Measures(EventArrays.of(log), context)
+    m = _measures(log, context)
     return {name: float(KPIS[name](m, ALL)) for name in KPI_NAMES}
 
 
-def kpis_by_skill(log: EventLog | pd.DataFrame | EventArrays,
-                  context: Context) -> dict[str, dict[str, float]]:
-    """Per skill (in order of first appearance), the KPIs that have a per-skill view."""
-    m = Measures(EventArrays.of(log), context)
+def kpis_by_skill(log: Log | Measures,
+                  context: Context | None = None) -> dict[str, dict[str, float]]:
+    """Per skill (in the scenario's order), the KPIs that have a per-skill view."""
+    m = _measures(log, context)
     out = {}
     for index, skill in enumerate(m.skill_names):
-        scope = Scope(tasks=m.task_skill == index, conversations=m.conversation_skill == index)
+        scope = Scope(tasks=m.task_skill == index, conversations=m.conversation_skill == index,
+                      skill=index)
         out[skill] = {name: float(KPIS[name](m, scope)) for name in SKILL_KPIS}
     return out
 
 
-def kpis_by_group(log: EventLog | pd.DataFrame | EventArrays,
-                  context: Context) -> dict[str, dict[str, float]]:
+def kpis_by_group(log: Log | Measures,
+                  context: Context | None = None) -> dict[str, dict[str, float]]:
     """Per agent group, the KPIs that have a per-group view."""
-    m = Measures(EventArrays.of(log), context)
+    m = _measures(log, context)
     out = {}
     for index, group in enumerate(m.group_names):
-        scope = Scope(agents=m.agent_group == index)
+        scope = Scope(agents=m.agent_group == index, group=index)
         out[group] = {name: float(KPIS[name](m, scope)) for name in GROUP_KPIS}
     return out
 
 
-def measure(log: EventLog | pd.DataFrame | EventArrays, context: Context,
-            names: tuple[str, ...]) -> dict[str, float]:
-    """KPIs or the extra measures used by `ccsim verify`, by name."""
-    m = Measures(EventArrays.of(log), context)
+def measure(log: Log | Measures, context_or_names: Context | tuple[str, ...],
+            names: tuple[str, ...] = ()) -> dict[str, float]:
+    """KPIs or the extra measures used by `ccsim verify`, by name:
+    `measure(m, names)` or `measure(log, context, names)`."""
+    if isinstance(context_or_names, Context):
+        m = _measures(log, context_or_names)
+    else:
+        m, names = _measures(log, None), context_or_names
     return {name: float((KPIS.get(name) or EXTRA[name])(m, ALL)) for name in names}
 
 
 # counts ------------------------------------------------------------------------------------
 
 def _count(event: Event, detail: str | None = None) -> Measure:
-    def count(m: Measures, scope: Scope) -> float:
-        log = m.log
-        rows = log.where(event) & m.measured
+    """Rows of `event` (with `detail`) at or after warm-up, counted once for the whole log,
+    every skill and every group."""
+    def counts(m: Measures) -> tuple[float, np.ndarray, np.ndarray]:
+        chosen = m.log.where(event)
         if detail is not None:
-            rows &= log.detail_is(detail)
-        rows &= _row_scope(m, scope)
-        return float(rows.sum())
+            chosen &= m.log.detail_is(detail)
+        rows = m.first_measured + np.flatnonzero(chosen[m.first_measured:])
+        by_skill = np.bincount(m.skill_of_rows(rows) + 1, minlength=len(m.skill_names) + 1)
+        by_group = np.bincount(m.group_of_rows(rows) + 1, minlength=len(m.group_names) + 1)
+        return float(len(rows)), by_skill[1:], by_group[1:]
+
+    def count(m: Measures, scope: Scope) -> float:
+        total, by_skill, by_group = m.memo(f"count {event.value} {detail}", lambda: counts(m))
+        if scope.skill is not None:
+            return float(by_skill[scope.skill])
+        if scope.group is not None:
+            return float(by_group[scope.group])
+        return total
     return count
-
-
-def _row_scope(m: Measures, scope: Scope) -> np.ndarray:
-    """Rows in scope: by their task (or, for rows without one, their conversation)."""
-    log = m.log
-    if scope.tasks is None and scope.agents is None and scope.conversations is None:
-        return np.ones(len(log), dtype=bool)
-    by_conversation = Scope(conversations=scope.conversations, agents=scope.agents)
-    return np.where(log.task >= 0, scope.rows(log.task, log.agent),
-                    by_conversation.rows(log.task, log.agent, log.conversation))
 
 
 def tasks_created(m: Measures, scope: Scope) -> float:

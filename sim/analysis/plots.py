@@ -1,15 +1,13 @@
 """Figures of a run, labelled with units, drawn from small per-replication summaries.
 
-`FigureData.add` extracts what the figures need from one replication's log as it arrives
-(so a long run need not keep every log in memory); `draw` writes the PNGs. Figures are
-built without pyplot, so no global backend or window state is touched.
+sim.analysis.figuredata extracts what the figures need where each replication runs; `draw`
+writes the PNGs. Figures are built without pyplot, so no global backend or window state is
+touched.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,58 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.catalogue import RATES, TIMES
-from sim.analysis.context import Context
-from sim.analysis.eventarrays import EventArrays
-from sim.analysis.measures import Measures
-from sim.analysis.timeweighted import occupancy_at, queued_at, unanswered_at
+from sim.analysis.figuredata import FigureData
 from sim.domain.durations import DAY, HOUR, DurationError, parse_duration
-from sim.engine.eventlog import EVENT_NAMES, EventLog
 
 FIGURES = ("reservations.png", "pauses.png", "reactivation.png", "backlog_occupancy.png",
            "first_response.png")
 OUTCOME_ORDER = ("reservation.accepted", "reservation.rejected", "reservation.timeout",
                  "reservation.canceled")
-
-
-@dataclass
-class FigureData:
-    context: Context
-    pause_expiry: float
-    leave_window: float
-    offers: Counter[str] = field(default_factory=Counter)
-    declined_per_task: Counter[int] = field(default_factory=Counter)
-    pauses: Counter[str] = field(default_factory=Counter)
-    paused_hours: list[np.ndarray] = field(default_factory=list)
-    reactivation_hours: list[np.ndarray] = field(default_factory=list)
-    closed_by_window: int = 0
-    first_response_hours: list[np.ndarray] = field(default_factory=list)
-    backlog: list[np.ndarray] = field(default_factory=list)
-    unanswered: list[np.ndarray] = field(default_factory=list)
-    occupancy: list[np.ndarray] = field(default_factory=list)
-
-    @property
-    def grid(self) -> np.ndarray:
-        """Sample times: every hour of the measured window."""
-        return np.arange(self.context.warmup, self.context.horizon + 1e-9, HOUR)
-
-    def add(self, log: EventLog | pd.DataFrame) -> None:
-        m = Measures(EventArrays.of(log), self.context)
-        self.offers.update(EVENT_NAMES[code] for code in m.offers.outcome.tolist())
-        decided, declined = m.offer_outcomes_per_task
-        offered = m.cohort & (decided > 0)
-        self.declined_per_task.update(np.minimum(declined[offered], 3).tolist())
-        pauses = m.pauses
-        self.pauses.update(EVENT_NAMES[code] for code in pauses.outcome.tolist())
-        self.paused_hours.append((pauses.ended - pauses.began) / HOUR)
-        leaves = m.leaves
-        back = leaves.outcome == EVENT_NAMES.index("conversation.reactivated")
-        self.reactivation_hours.append((leaves.ended - leaves.began)[back] / HOUR)
-        self.closed_by_window += int((~back).sum())
-        waits = m.answered[m.cohort] - m.created[m.cohort]
-        self.first_response_hours.append(waits[~np.isnan(waits)] / HOUR)
-        self.backlog.append(queued_at(m, self.grid))
-        self.unanswered.append(unanswered_at(m, self.grid))
-        self.occupancy.append(occupancy_at(m, self.grid))
 
 
 def draw(data: FigureData, folder: Path) -> list[Path]:

@@ -8,6 +8,7 @@ results; single files are replaced atomically the same way (write a temporary, t
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +27,7 @@ from sim.analysis.outfolder import cannot_write, claimed, staged_into
 from sim.analysis.versions import versions
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import dump_scenario
+from sim.engine.eventframe import EVENT_NAMES, Columns, Splitter, frame_of
 from sim.engine.eventlog import EventLog
 
 SCENARIO, KPIS, SUMMARY, EVENTS, MANIFEST, FIGURES = (
@@ -97,6 +100,7 @@ class EventsWriter:
         self._next = 0
         self._waiting: dict[tuple[int, int], EventLog] = {}
         self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
 
     def expect(self, more: list[tuple[int, int]]) -> None:
         """Runs added after the writer was made (more replications for a precision goal)."""
@@ -109,23 +113,89 @@ class EventsWriter:
             self._next += 1
 
     def _write(self, log: EventLog) -> None:
-        table = pa.Table.from_pandas(log.to_frame(), preserve_index=False)
-        table = table.cast(EVENT_SCHEMA)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
-        self._writer.write_table(table)
+        for table in event_tables(log):
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.path, table.schema, **PARQUET)
+            self._writer.write_table(table)
 
     def close(self) -> None:
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
+        if self._writer is None:  # no run: an empty file of the same columns
+            empty = next(event_tables(_EMPTY))
+            self._writer = pq.ParquetWriter(self.path, empty.schema, **PARQUET)
         self._writer.close()
 
 
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-EVENT_SCHEMA = pa.schema([
-    ("replication", pa.int32()), ("time", pa.float64()), ("event", _TEXT),
-    ("task", pa.int64()), ("conversation", pa.int64()), ("agent", _TEXT), ("detail", _TEXT),
-])
+ROWS_PER_PART = 100_000  # rows turned into columns at a time, so memory stays flat
+_EMPTY = EventLog(0, [])
+# Dictionary pages only for the named columns (on task numbers they cost time and space:
+# measured 2x faster and 2.5x smaller on the M/M/c log), statistics only where readers filter.
+PARQUET: dict[str, Any] = {
+    "compression": "zstd",
+    "use_dictionary": ["event", "agent", "skill", "reason"],
+    "write_statistics": ["replication", "time"],
+}
+
+
+def event_tables(log: EventLog, replication: bool = True) -> Iterator[pa.Table]:
+    """The log as Arrow tables of at most ROWS_PER_PART rows (at least one table)."""
+    splitter = Splitter(log)
+    for low in range(0, max(len(log), 1), ROWS_PER_PART):
+        table = event_table(splitter.columns(log, low, low + ROWS_PER_PART, log.start))
+        yield table if replication else table.drop_columns(["replication"])
+
+
+def events_bytes(log: EventLog) -> bytes:
+    """One replication's log as a Parquet file in memory, without the replication column."""
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, _schema_without_replication(), **PARQUET) as writer:
+        for table in event_tables(log, replication=False):
+            writer.write_table(table)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
+
+
+@functools.cache
+def _schema_without_replication() -> pa.Schema:
+    return next(event_tables(_EMPTY, replication=False)).schema
+
+
+def event_table(c: Columns) -> pa.Table:
+    """Columns as an Arrow table, built from the arrays directly (no DataFrame), with the
+    pandas metadata that makes `pandas.read_parquet` give nullable integers and
+    categoricals, as `EventLog.to_frame()` does."""
+    size = len(c.time)
+    stamps = c.timestamp if c.timestamp is not None else np.full(
+        size, np.datetime64("NaT"), dtype="datetime64[ms]")
+    table = pa.table({
+        "replication": pa.array(np.full(size, c.replication, dtype=np.int32)),
+        "time": pa.array(c.time),
+        "timestamp": pa.array(stamps, type=pa.timestamp("ms")),
+        "event": _dictionary(c.event, EVENT_NAMES),
+        "task": _nullable(c.task),
+        "conversation": _nullable(c.conversation),
+        "agent": _dictionary(c.agent, c.agents),
+        "skill": _dictionary(c.skill, c.skills),
+        "priority": _nullable(c.priority),
+        "reason": _dictionary(c.reason, c.reasons),
+    })
+    return table.replace_schema_metadata(_pandas_metadata())
+
+
+def _nullable(values: np.ndarray) -> pa.Array:
+    return pa.array(values.astype(np.int32), mask=values < 0, type=pa.int32())
+
+
+def _dictionary(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(_nullable(codes), pa.array(list(names), pa.string()))
+
+
+@functools.cache
+def _pandas_metadata() -> dict[bytes, bytes]:
+    """What pandas writes for an empty frame of these columns: it says which columns are
+    nullable integers (Int32) and categoricals, so every pandas reader restores them."""
+    sample = frame_of(Splitter(_EMPTY).columns(_EMPTY))
+    metadata: dict[bytes, bytes] = pa.Schema.from_pandas(sample, preserve_index=False).metadata
+    return metadata
 
 
 def read_events(folder: Path) -> pd.DataFrame:

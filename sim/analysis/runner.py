@@ -13,7 +13,7 @@ from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.context import Context
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, Progress, jobs_for
-from sim.analysis.plots import FigureData, draw
+from sim.analysis.figuredata import FigureData
 from sim.analysis.results import (
     EVENTS,
     FIGURES,
@@ -71,17 +71,18 @@ def run_scenario(
     precision is met) and write its results folder atomically."""
     started = time.perf_counter()
     context = Context.of(scenario)
-    figure_data = FigureData(context, scenario.flex.pause.expiry, scenario.flex.leave.window)
-    keep = options.events or options.figures
+    figure_data = FigureData(context, scenario.flex.pause.expiry, scenario.flex.leave.window,
+                             scenario.name, scenario.flex.pause.enabled,
+                             scenario.flex.leave.enabled)
     with staged_folder(folder) as staging:
         writer = EventsWriter(staging / EVENTS, [])
 
         def done(outcome: Outcome) -> None:
+            if outcome.figures is not None:
+                figure_data.add(outcome.figures)
+                outcome.figures = None
             if outcome.log is not None:
-                if options.figures:
-                    figure_data.add(outcome.log)
-                if options.events:
-                    writer.add(outcome.point, outcome.log)
+                writer.add(outcome.point, outcome.log)
                 outcome.log = None  # written: let it go
             if progress is not None:
                 progress.advance(outcome)
@@ -93,7 +94,8 @@ def run_scenario(
             writer.expect([(0, r) for r in batch])
             if progress is not None:
                 progress.total(wanted)
-            outcomes += run_all(jobs_for(scenario, batch, keep_events=keep), executor, done)
+            outcomes += run_all(jobs_for(scenario, batch, keep_events=options.events,
+                                         figures=options.figures), executor, done)
             summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
             if target is not None:
                 reached = summary.assign(ratio=target.ratios(summary)).dropna(subset=["ratio"])
@@ -113,6 +115,9 @@ def run_scenario(
             atomic_write_text(staging / f"kpis_by_{view.key}.csv", csv_text(view.kpis))
             atomic_write_text(staging / f"summary_by_{view.key}.csv", csv_text(view.summary))
         if options.figures:
+            # matplotlib only now: its tens of MB are not held through the simulation
+            from sim.analysis.plots import draw
+
             draw(figure_data, staging / FIGURES)
         wall = time.perf_counter() - started
         write_json(staging / MANIFEST, manifest(text, scenario.seed, scenario.replications,

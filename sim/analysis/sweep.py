@@ -18,18 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Job, Outcome
 from sim.analysis.results import (
-    EVENT_SCHEMA,
     atomic_write_bytes,
     atomic_write_text,
     csv_text,
     digest,
+    events_bytes,
     scenario_text,
     write_json,
 )
@@ -39,7 +37,6 @@ from sim.domain.scenario_file import ScenarioError, load_scenario
 from sim.domain.sweep_file import Sweep
 
 RUN = re.compile(r"point=(\d+)/replication=(\d+)\.json$")
-RUN_EVENT_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "replication"])
 DEFAULT_KPIS = ("service_level", "unanswered_rate", "first_response_time_p90",
                 "reservation_timeout_rate", "declined_task_rate", "pause_expiry_rate",
                 "reactivation_rate", "unanswered_conversations_mean", "slot_occupancy",
@@ -80,11 +77,7 @@ class Store:
         record: dict[str, Any] = {"point": outcome.point, "replication": outcome.replication,
                                   "seconds": round(outcome.seconds, 3), "kpis": outcome.kpis}
         if outcome.log is not None:
-            frame = outcome.log.to_frame().drop(columns="replication")
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            sink = pa.BufferOutputStream()
-            pq.write_table(table.cast(RUN_EVENT_SCHEMA), sink, compression="zstd")
-            data = sink.getvalue().to_pybytes()
+            data = events_bytes(outcome.log)
             atomic_write_bytes(self.events_file(outcome.point, outcome.replication), data)
             # so that a resume can tell a truncated or altered part (sim.analysis.sweep_repair)
             record["events"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}

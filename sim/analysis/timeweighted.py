@@ -4,10 +4,16 @@ conversations awaiting a reply, slots held, hands busy, agents on duty), their a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+
 import numpy as np
 
+from sim.analysis.context import Context
 from sim.analysis.eventarrays import NONE, EventArrays, Floats, Ints, Mask, previous_in_group
 from sim.analysis.measures import ALL, Measures, Scope
+from sim.domain.durations import HOUR
 from sim.domain.lifecycle import HOLDS_CAPACITY, TASK, Event, TaskStatus
 from sim.engine.eventlog import EVENT_CODE, EVENT_NAMES
 
@@ -16,60 +22,81 @@ STATUSES = tuple(TaskStatus)
 # Each task event leads to exactly one status (checked in tests against the table), so a
 # task's status after each of its rows is a lookup by event code.
 TARGET: dict[str, TaskStatus] = {event.value: target for (_, event), target in TASK.edges.items()}
-_AFTER = np.full(len(EVENT_NAMES), NONE, dtype=np.int64)
+_AFTER = np.full(len(EVENT_NAMES), NONE, dtype=np.int8)
 for _name, _status in {**TARGET, Event.TASK_CREATED.value: TaskStatus.PENDING}.items():
     _AFTER[EVENT_NAMES.index(_name)] = STATUSES.index(_status)
-_IN_QUEUE = np.array([status in WAITING for status in STATUSES] + [False])
-_HOLDS = np.array([status in HOLDS_CAPACITY for status in STATUSES] + [False])
+# By status, and a last entry for "no status yet" (before a task's first row).
+_IN_QUEUE = np.array([status in WAITING for status in STATUSES] + [False], dtype=np.int8)
+_HOLDS = np.array([status in HOLDS_CAPACITY for status in STATUSES] + [False], dtype=np.int8)
 
 
 class Steps:
-    """Changes of a level: at `time`, by `delta`, for `agent` (-1 when not per agent)."""
+    """Changes of a level, in time order: at `time`, by `delta`, for `agent` (-1: none)."""
 
     def __init__(self, time: Floats, delta: Ints, agent: Ints) -> None:
         keep = delta != 0
         self.time, self.delta, self.agent = time[keep], delta[keep], agent[keep]
 
 
-def task_status_steps(m: Measures, scope: Scope, flags: np.ndarray) -> Steps:
-    """+1/-1 as each task in scope enters/leaves the statuses flagged in `flags`."""
+ROWS_PER_PASS = 250_000  # log rows worked through at a time: memory stays that of a pass
+
+
+def status_passes(keys: Ints, values: Ints, flags: np.ndarray, rows: Ints,
+                  size: int, log: EventArrays) -> Iterator[tuple[Steps, Ints]]:
+    """The +1/-1 steps as keys (tasks, conversations) enter and leave the states flagged in
+    `flags`, where `values[i]` is the state key `keys[i]` is in after row `rows[i]` (rows in
+    time order). Worked through a pass of rows at a time, carrying each key's last state
+    from one pass to the next; each pass yields its steps and the key of every step."""
+    last = np.full(size, len(flags) - 1, dtype=np.int8)  # the last entry: "no state yet"
+    for low in range(0, len(rows), ROWS_PER_PASS):
+        key, after = keys[low:low + ROWS_PER_PASS], values[low:low + ROWS_PER_PASS]
+        order = np.argsort(key, kind="stable")
+        grouped_key, grouped_after = key[order], after[order]
+        starts = np.ones(len(order), dtype=bool)
+        starts[1:] = grouped_key[1:] != grouped_key[:-1]
+        before = np.empty_like(grouped_after)
+        before[1:] = grouped_after[:-1]
+        before[starts] = last[grouped_key[starts]]
+        ends = np.append(starts[1:], True)
+        last[grouped_key[ends]] = grouped_after[ends]
+        delta = np.empty(len(order), dtype=np.int8)
+        delta[order] = flags[grouped_after] - flags[before]
+        keep = delta != 0
+        chosen = rows[low:low + ROWS_PER_PASS][keep]
+        yield Steps(log.time[chosen], delta[keep], log.agent[chosen]), key[keep]
+
+
+def task_status_passes(m: Measures, flags: np.ndarray) -> Iterator[tuple[Steps, Ints]]:
+    """The steps as tasks enter/leave the statuses flagged in `flags` (a task's status after
+    each of its rows is the table's target of that row's event), with each step's task."""
     log = m.log
     rows = np.flatnonzero(_AFTER[log.event] >= 0)
-    rows = rows[np.argsort(log.task[rows], kind="stable")]
-    after = _AFTER[log.event[rows]]
-    before = previous_in_group(log.task[rows], after, len(STATUSES))  # "no status" first
-    delta = flags[after].astype(np.int64) - flags[before].astype(np.int64)
-    keep = scope.rows(log.task[rows], log.agent[rows])
-    rows, delta = rows[keep], delta[keep]
-    order = np.argsort(log.time[rows], kind="stable")
-    return Steps(log.time[rows][order], delta[order], log.agent[rows][order])
+    yield from status_passes(log.task[rows], _AFTER[log.event[rows]], flags, rows,
+                             log.task_count, log)
 
 
-def awaiting_steps(m: Measures, scope: Scope) -> Steps:
+_WAITING = np.array([0, 1, 0], dtype=np.int8)  # by state: answered, awaiting, none yet
+
+
+def awaiting_steps(m: Measures) -> Iterator[tuple[Steps, Ints]]:
     """+1 when a conversation's customer starts waiting for an agent's reply (an inbound
-    email to an open conversation), -1 when a reply is sent or the conversation closes."""
+    email to an open conversation), -1 when a reply is sent or the conversation closes;
+    with the conversation of every step."""
     log = m.log
     rows = np.flatnonzero(log.where(Event.MESSAGE_INBOUND, Event.MESSAGE_OUTBOUND,
                                     Event.CONVERSATION_CLOSED))
-    rows = rows[np.argsort(log.conversation[rows], kind="stable")]
-    waiting = (log.event[rows] == EVENT_CODE[Event.MESSAGE_INBOUND]).astype(np.int64)
-    before = previous_in_group(log.conversation[rows], waiting, 0)
-    none = np.full(len(rows), NONE)
-    keep = Scope(conversations=scope.conversations).rows(none, none, log.conversation[rows])
-    rows, delta = rows[keep], (waiting - before)[keep]
-    order = np.argsort(log.time[rows], kind="stable")
-    return Steps(log.time[rows][order], delta[order], np.full(len(rows), NONE))
+    waiting = (log.event[rows] == EVENT_CODE[Event.MESSAGE_INBOUND]).astype(np.int8)
+    yield from status_passes(log.conversation[rows], waiting, _WAITING, rows,
+                             log.conversation_count, log)
 
 
 def duty_steps(log: EventArrays) -> Steps:
     """+1 when an agent comes on duty (any activity but Offline), -1 when it goes Offline;
     the timeout activity is on duty: the agent is at work, just not taking offers."""
     rows = np.flatnonzero(log.where(Event.WORKER_ACTIVITY_UPDATE))
-    rows = rows[np.argsort(log.agent[rows], kind="stable")]
-    on = (~log.detail_is("Offline")[rows]).astype(np.int64)
+    on = (~log.detail_is("Offline")[rows]).astype(np.int8)
     delta = on - previous_in_group(log.agent[rows], on, 0)
-    order = np.argsort(log.time[rows], kind="stable")
-    return Steps(log.time[rows][order], delta[order], log.agent[rows][order])
+    return Steps(log.time[rows], delta, log.agent[rows])
 
 
 def hands_steps(log: EventArrays) -> Steps:
@@ -77,111 +104,145 @@ def hands_steps(log: EventArrays) -> Steps:
     completes."""
     start = log.where(Event.WORKER_WORK_STARTED)
     rows = np.flatnonzero(start | log.where(Event.MESSAGE_OUTBOUND, Event.TASK_COMPLETED))
-    delta = np.where(start[rows], 1, -1).astype(np.int64)
+    delta = np.where(start[rows], 1, -1).astype(np.int8)
     return Steps(log.time[rows], delta, log.agent[rows])
 
 
-def time_average(steps: Steps, start: float, end: float) -> float:
-    """Average over [start, end] of the level that changes by the steps (0 before them)."""
-    if end <= start:
+# Levels: what a level's KPIs and figure need, in one pass ------------------------------------
+
+@dataclass(frozen=True)
+class Level:
+    """A level over [warmup, horizon]: its integral, overall and per skill, and its values
+    at the hours of the figures."""
+
+    integral: float
+    by_skill: Floats
+    on_grid: Floats
+
+
+def integral(steps: Steps, start: float, end: float) -> Floats:
+    """Each step's share of the integral over [start, end] of the level it changes: its
+    delta times how long it is in force within the window."""
+    share: Floats = steps.delta * (end - np.clip(steps.time, start, end))
+    return share
+
+
+def _level(m: Measures, parts: Iterable[tuple[Steps, Ints]], skill_of: Ints) -> Level:
+    start, end = m.context.warmup, m.context.horizon
+    grid = hourly_grid(m.context)
+    total, by_skill = 0.0, np.zeros(len(m.skill_names) + 1)
+    on_grid = np.zeros(len(grid))
+    for steps, key in parts:
+        share = integral(steps, start, end)
+        total += float(share.sum())
+        by_skill += np.bincount(skill_of[key] + 1, weights=share, minlength=len(by_skill))
+        on_grid += level_at(steps, grid)
+    return Level(total, by_skill[1:], on_grid)
+
+
+def queued(m: Measures) -> Level:
+    return m.memo("queued", lambda: _level(m, task_status_passes(m, _IN_QUEUE),
+                                           m.task_skill))
+
+
+def awaiting(m: Measures) -> Level:
+    return m.memo("awaiting", lambda: _level(m, awaiting_steps(m), m.conversation_skill))
+
+
+def _mean(m: Measures, level: Level, scope: Scope) -> float:
+    span = m.context.horizon - m.context.warmup
+    if span <= 0:
         return float("nan")
-    level = np.cumsum(steps.delta)
-    edges = np.clip(np.append(steps.time, end), start, end)
-    return float(np.sum(level * np.diff(edges)) / (end - start))
+    part = level.integral if scope.skill is None else float(level.by_skill[scope.skill])
+    return part / span
 
 
-def per_agent_integrals(duty: Steps, other: Steps, agents: int, start: float,
-                        end: float) -> tuple[Floats, Floats]:
-    """Per agent code: time on duty, and the integral of `other`'s level while on duty,
-    both within [start, end]."""
-    time = np.concatenate([duty.time, other.time])
-    agent = np.concatenate([duty.agent, other.agent])
-    on = np.concatenate([duty.delta, np.zeros(len(other.time), np.int64)])
-    level = np.concatenate([np.zeros(len(duty.time), np.int64), other.delta])
-    order = np.lexsort((np.arange(len(time)), time, agent))
-    time, agent, on, level = time[order], agent[order], on[order], level[order]
-    on_level, other_level = _grouped_cumsum(agent, on), _grouped_cumsum(agent, level)
-    following = np.append(time[1:], end)
-    last = np.append(agent[1:] != agent[:-1], True)
-    following[last] = end
-    width = np.clip(following, start, end) - np.clip(time, start, end)
-    keep = agent >= 0
-    duty_time = np.bincount(agent[keep], weights=(on_level * width)[keep], minlength=agents)
-    used = np.bincount(agent[keep], weights=(on_level * other_level * width)[keep],
-                       minlength=agents)
-    return duty_time.astype(np.float64), used.astype(np.float64)
+def hourly_grid(context: Context) -> Floats:
+    """Sample times for figures: every hour of the measured window."""
+    return np.arange(context.warmup, context.horizon + 1e-9, HOUR)
 
 
-def _grouped_cumsum(keys: Ints, values: Ints) -> Ints:
-    """Running sums that restart at every new key (rows grouped by key)."""
-    total = np.cumsum(values)
-    if not len(values):
-        return total
-    starts = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
-    offsets = np.repeat(total[starts] - values[starts], np.diff(np.append(starts, len(keys))))
-    return total - offsets
+# Per agent: on duty, slots held, hands busy ---------------------------------------------------
+
+@dataclass(frozen=True)
+class PerAgent:
+    on_duty: Floats  # seconds on duty within [warmup, horizon], per agent code
+    held: Floats  # slot-seconds held while on duty
+    busy: Floats  # hands-seconds working while on duty
+    occupancy_on_grid: Floats  # share of on-duty slots held at each hour (NaN: nobody on)
 
 
-# KPIs ----------------------------------------------------------------------------------------
-
-def queued_tasks_mean(m: Measures, scope: Scope = ALL) -> float:
-    steps = task_status_steps(m, scope, _IN_QUEUE)
-    return time_average(steps, m.context.warmup, m.context.horizon)
+def per_agent(m: Measures) -> PerAgent:
+    return m.memo("per agent", lambda: _per_agent(m))
 
 
-def unanswered_conversations_mean(m: Measures, scope: Scope = ALL) -> float:
-    steps = awaiting_steps(m, scope)
-    return time_average(steps, m.context.warmup, m.context.horizon)
+def _per_agent(m: Measures) -> PerAgent:
+    start, end, agents = m.context.warmup, m.context.horizon, len(m.log.agents)
+    duty, grid = duty_steps(m.log), hourly_grid(m.context)
+    on_duty = [_OnDuty(times, deltas, start, end) for times, deltas in _by_agent(duty, agents)]
+    held, busy = np.zeros(agents), np.zeros(agents)
+    held_on_grid = np.zeros((agents, len(grid)))
+    for steps, _ in task_status_passes(m, _HOLDS):  # held slots add up over the passes
+        for agent, (times, deltas) in enumerate(_by_agent(steps, agents)):
+            held[agent] += on_duty[agent].integral(times, deltas)
+        held_on_grid += _per_agent_levels(steps, agents, grid)
+    for agent, (times, deltas) in enumerate(_by_agent(hands_steps(m.log), agents)):
+        busy[agent] = on_duty[agent].integral(times, deltas)
+    on_grid = _per_agent_levels(duty, agents, grid)
+    used = np.sum(on_grid * held_on_grid, axis=0)
+    available = np.sum(on_grid * m.agent_capacity[:, None], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        occupancy = np.where(available > 0, used / np.maximum(available, 1), np.nan)
+    return PerAgent(np.array([d.total for d in on_duty]), held, busy, occupancy)
 
 
-def slot_occupancy(m: Measures, scope: Scope = ALL) -> float:
-    """Slot-time held on duty / slot-time available on duty (R7)."""
-    duty, used = per_agent_integrals(duty_steps(m.log), task_status_steps(m, ALL, _HOLDS),
-                                     len(m.log.agents), m.context.warmup, m.context.horizon)
-    keep = _agents(m, scope)
-    available = float(np.sum((duty * m.agent_capacity)[keep]))
-    return float(np.sum(used[keep])) / available if available else float("nan")
+class _OnDuty:
+    """One agent's time on duty within [start, end], as a function of time: D(x), the time
+    on duty from `start` to x, is piecewise linear between its duty changes."""
+
+    def __init__(self, times: Floats, deltas: Ints, start: float, end: float) -> None:
+        self.start, self.end = start, end
+        self.times = times
+        self.level = np.cumsum(deltas, dtype=np.int64)  # on duty (1) or not, after each change
+        clipped = np.clip(times, start, end)
+        spans = np.diff(np.append(clipped, end)) * self.level
+        self.before = np.concatenate([[0.0], np.cumsum(spans)[:-1]]) if len(times) else (
+            np.zeros(0))
+        self.total = float(np.sum(spans))
+
+    def until(self, moments: Floats) -> Floats:
+        """D at each moment (a duty change at the same moment counts already)."""
+        index = np.searchsorted(self.times, moments, side="right") - 1
+        clipped = np.clip(moments, self.start, self.end)
+        known = index >= 0
+        at = np.zeros(len(moments))
+        i = index[known]
+        at[known] = self.before[i] + self.level[i] * (
+            clipped[known] - np.clip(self.times[i], self.start, self.end))
+        return at
+
+    def integral(self, times: Floats, deltas: Ints) -> float:
+        """The integral, while on duty, of the level that changes by `deltas` at `times`:
+        each change counts for the time on duty between it and the end."""
+        if not len(times):
+            return 0.0
+        return float(np.sum(deltas * (self.total - self.until(times))))
 
 
-def agent_utilization(m: Measures, scope: Scope = ALL) -> float:
-    """Time the hands work on duty / time on duty (A2)."""
-    duty, busy = per_agent_integrals(duty_steps(m.log), hands_steps(m.log),
-                                     len(m.log.agents), m.context.warmup, m.context.horizon)
-    keep = _agents(m, scope)
-    on = float(np.sum(duty[keep]))
-    return float(np.sum(busy[keep])) / on if on else float("nan")
+def _by_agent(steps: Steps, agents: int) -> list[tuple[Floats, Ints]]:
+    """Each agent's steps (time, delta), in time order."""
+    known = steps.agent >= 0
+    agent = steps.agent[known]
+    order = np.argsort(agent, kind="stable")
+    time, delta = steps.time[known][order], steps.delta[known][order]
+    bounds = np.searchsorted(agent[order], np.arange(agents + 1))
+    return [(time[low:high], delta[low:high]) for low, high in pairwise(bounds)]
 
-
-def _agents(m: Measures, scope: Scope) -> Mask:
-    known = m.agent_capacity > 0
-    return known if scope.agents is None else known & scope.agents
-
-
-# Series for figures ---------------------------------------------------------------------------
 
 def level_at(steps: Steps, grid: Floats) -> Floats:
-    level = np.concatenate([[0], np.cumsum(steps.delta)])
+    """The level at each grid time (changes at a grid time count)."""
+    level = np.concatenate([[0], np.cumsum(steps.delta, dtype=np.int64)])
     return level[np.searchsorted(steps.time, grid, side="right")].astype(np.float64)
-
-
-def queued_at(m: Measures, grid: Floats) -> Floats:
-    return level_at(task_status_steps(m, ALL, _IN_QUEUE), grid)
-
-
-def unanswered_at(m: Measures, grid: Floats) -> Floats:
-    return level_at(awaiting_steps(m, ALL), grid)
-
-
-def occupancy_at(m: Measures, grid: Floats) -> Floats:
-    """Share of on-duty agents' slots held at each grid time (NaN when no one is on)."""
-    duty, slots = duty_steps(m.log), task_status_steps(m, ALL, _HOLDS)
-    agents = len(m.log.agents)
-    on = _per_agent_levels(duty, agents, grid)
-    held = _per_agent_levels(slots, agents, grid)
-    used = np.sum(on * held, axis=0)
-    available = np.sum(on * m.agent_capacity[:, None], axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(available > 0, used / np.maximum(available, 1), np.nan)
 
 
 def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:
@@ -191,3 +252,56 @@ def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:
     keep = (steps.agent >= 0) & (slot < len(grid))
     np.add.at(out, (steps.agent[keep], slot[keep]), steps.delta[keep])
     return np.cumsum(out, axis=1)
+
+
+# KPIs ----------------------------------------------------------------------------------------
+
+def queued_tasks_mean(m: Measures, scope: Scope = ALL) -> float:
+    return _mean(m, queued(m), scope)
+
+
+def unanswered_conversations_mean(m: Measures, scope: Scope = ALL) -> float:
+    return _mean(m, awaiting(m), scope)
+
+
+def slot_occupancy(m: Measures, scope: Scope = ALL) -> float:
+    """Slot-time held on duty / slot-time available on duty (R7)."""
+    found = per_agent(m)
+    keep = _agents(m, scope)
+    available = float(np.sum((found.on_duty * m.agent_capacity)[keep]))
+    return float(np.sum(found.held[keep])) / available if available else float("nan")
+
+
+def agent_utilization(m: Measures, scope: Scope = ALL) -> float:
+    """Time the hands work on duty / time on duty (A2)."""
+    found = per_agent(m)
+    keep = _agents(m, scope)
+    on = float(np.sum(found.on_duty[keep]))
+    return float(np.sum(found.busy[keep])) / on if on else float("nan")
+
+
+def _agents(m: Measures, scope: Scope) -> Mask:
+    known = m.agent_capacity > 0
+    return known if scope.agents is None else known & scope.agents
+
+
+# Series for figures ---------------------------------------------------------------------------
+
+def queued_at(m: Measures) -> Floats:
+    return queued(m).on_grid
+
+
+def queued_on(m: Measures, grid: Floats) -> Floats:
+    """Tasks queued at each time of any grid (the figures' is `queued_at`)."""
+    levels = np.zeros(len(grid))
+    for steps, _ in task_status_passes(m, _IN_QUEUE):
+        levels += level_at(steps, grid)
+    return levels
+
+
+def unanswered_at(m: Measures) -> Floats:
+    return awaiting(m).on_grid
+
+
+def occupancy_at(m: Measures) -> Floats:
+    return per_agent(m).occupancy_on_grid

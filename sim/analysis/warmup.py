@@ -29,7 +29,7 @@ from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, jobs_for
 from sim.analysis.measures import Measures
 from sim.analysis.results import atomic_write_bytes
-from sim.analysis.timeweighted import queued_at
+from sim.analysis.timeweighted import queued_on
 from sim.domain.durations import DAY, HOUR
 from sim.domain.scenario import Scenario
 
@@ -95,7 +95,7 @@ def suggest(scenario: Scenario, replications: int, executor: Executor, cycle: fl
     times = np.arange(0.0, scenario.horizon, STEP)
     outcomes = run_all(jobs_for(plain, range(replications)), executor, done)
     context = Context.of(plain)
-    series = np.vstack([queued_at(Measures(EventArrays.from_log(o.log), context), times)
+    series = np.vstack([queued_on(Measures(EventArrays.from_log(o.log), context), times)
                         for o in outcomes if o.log is not None])
     backlog = series.mean(axis=0)
     smoothed = trailing_mean(backlog, window)

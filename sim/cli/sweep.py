@@ -18,7 +18,6 @@ from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
-from sim.analysis.plots import sweep_figures
 from sim.analysis.stats import Target, replications_for
 from sim.analysis.sweep_repair import repair
 from sim.cli import output
@@ -117,6 +116,8 @@ def run_plan(plan: Plan) -> None:
         "executor": plan.pool.name, "kpis": list(plan.chosen),
         "target": None if target is None else target.describe()})
     if plan.figures:
+        from sim.analysis.plots import sweep_figures  # matplotlib, only when drawing
+
         sweep_figures(result.summary, result.points, spec.keys, plan.chosen, folder / "figures")
     if not plan.quiet:  # every KPI, unless --kpi narrows the tables too
         for point in spec.points:

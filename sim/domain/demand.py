@@ -8,6 +8,7 @@ that many uniform times in it is exact for such a rate.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,10 @@ class ArrivalPlan:
     priorities: np.ndarray
 
 
-def sample_arrivals(
+HOURS_PER_PART = 7 * 24  # a week of arrivals sampled at a time
+
+
+def arrival_parts(
     arrivals: Arrivals,
     start: dt.datetime,
     horizon: float,
@@ -56,16 +60,23 @@ def sample_arrivals(
     offsets: np.random.Generator,
     mix: np.random.Generator,
     priority_mix: np.random.Generator,
-) -> ArrivalPlan:
-    """Arrival times and attributes; each purpose on its own stream, prefix-stable in time."""
+    hours: int = HOURS_PER_PART,
+) -> Iterator[ArrivalPlan]:
+    """The same arrivals, a few days at a time, so a long horizon's plan is never held
+    whole. Each stream draws in the same order either way (a Poisson count per hour, then
+    one uniform, one skill and one priority per arrival in time order), so the parts
+    concatenated are exactly the whole plan."""
     rates = hourly_rates(arrivals, start, horizon)
-    per_block = counts.poisson(rates.expected)
-    block = np.repeat(np.arange(len(per_block)), per_block)
-    width = (rates.end - rates.begin)[block]
-    times = np.sort(rates.begin[block] + offsets.random(len(block)) * width)
     shares = np.asarray(list(arrivals.skills.values()), dtype=float)
-    skills = mix.choice(len(shares), size=len(times), p=shares / shares.sum())
     values = np.asarray(list(arrivals.priorities), dtype=np.int64)
     weights = np.asarray(list(arrivals.priorities.values()), dtype=float)
-    priorities = priority_mix.choice(values, size=len(times), p=weights / weights.sum())
-    return ArrivalPlan(times, skills, priorities)
+    for low in range(0, len(rates.expected), hours):
+        span = slice(low, low + hours)
+        per_block = counts.poisson(rates.expected[span])
+        block = np.repeat(np.arange(len(per_block)), per_block)
+        begin, end = rates.begin[span], rates.end[span]
+        times = np.sort(begin[block] + offsets.random(len(block)) * (end - begin)[block])
+        skills = mix.choice(len(shares), size=len(times), p=shares / shares.sum())
+        priorities = priority_mix.choice(values, size=len(times), p=weights / weights.sum())
+        yield ArrivalPlan(times, skills, priorities)
+

@@ -3,9 +3,10 @@ the conversation it belongs to (R8, R12, R13, R15)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import count
 
-from sim.domain.demand import ArrivalPlan, sample_arrivals
+from sim.domain.demand import ArrivalPlan, arrival_parts
 from sim.domain.distributions import uniforms
 from sim.domain.lifecycle import IllegalTransition
 from sim.domain.scenario import Scenario
@@ -46,33 +47,45 @@ class Customers:
         self._closed = (details.resolved, details.window, details.unanswered)
         # Only scripted runs look conversations up by id; a long run must not keep them all.
         self.known: dict[int, Conversation] | None = {} if remember else None
-        self.plan: ArrivalPlan | None = None
+        self._parts: Iterator[ArrivalPlan] = iter(())
+        self._times: list[float] = []
+        self._skills: list[int] = []
+        self._priorities: list[int] = []
         self._next = 0
 
     # C1: new conversations -----------------------------------------------------------------
 
     def start(self) -> None:
         scenario = self.scenario
-        self.plan = sample_arrivals(
+        self._parts = arrival_parts(
             scenario.arrivals, scenario.start, scenario.horizon,
             self.streams.generator("arrivals.count"),
             self.streams.generator("arrivals.time"),
             self.streams.generator("arrivals.skill"),
             self.streams.generator("arrivals.priority"),
         )
-        self._times = self.plan.times.tolist()
-        self._kinds = list(zip(self.plan.skills.tolist(), self.plan.priorities.tolist(),
-                               strict=True))
-        if self._times:
+        if self._next_part():
             self.agenda.at(self._times[0], self._arrive, None)
+
+    def _next_part(self) -> bool:
+        """Take the next week of arrivals (C1); False when there are none left."""
+        for part in self._parts:
+            if len(part.times):
+                self._times = part.times.tolist()
+                self._skills = part.skills.tolist()  # small ints: no object per arrival
+                self._priorities = part.priorities.tolist()
+                self._next = 0
+                return True
+        return False
 
     def _arrive(self, _: None) -> None:
         i = self._next
-        skill, priority = self._kinds[i]
-        self.new_conversation(skill, priority, codes.NEW)
+        self.new_conversation(self._skills[i], self._priorities[i], codes.NEW)
         self._next = i = i + 1
         if i < len(self._times):
             self.agenda.at(self._times[i], self._arrive, None)
+        elif self._next_part():
+            self.agenda.at(self._times[0], self._arrive, None)
 
     def new_conversation(self, skill: int, priority: int, kind: int) -> Conversation:
         conversation = Conversation(next(self._conversation_ids), skill, priority)

@@ -1,4 +1,4 @@
-"""The event log: append-only typed columns; one call turns it into a DataFrame.
+"""The event log: append-only packed rows; `to_frame()` gives them as typed columns.
 
 A row is 23 packed bytes (float64 time, uint8 event, int32 ids, uint16 detail code) appended
 to one bytearray, so a million-task run (about ten million rows) needs about 230 MB rather
@@ -7,16 +7,19 @@ than gigabytes of Python objects, and appending a row is a single struct pack.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
 
 from sim.domain.lifecycle import Event
+from sim.engine import eventframe
 
-COLUMNS = ("replication", "time", "event", "task", "conversation", "agent", "detail")
+if TYPE_CHECKING:
+    import pandas as pd
+
 EVENT_NAMES: tuple[str, ...] = tuple(event.value for event in Event)
 EVENT_CODE: dict[Event, int] = {event: code for code, event in enumerate(Event)}
 NONE = -1  # no task, conversation or agent on this row
@@ -31,10 +34,12 @@ pack3 = struct.Struct("<" + ROW.format[1:] * 3).pack  # three rows written at on
 
 
 class EventLog:
-    __slots__ = ("_details", "agent_names", "buffer", "replication")
+    __slots__ = ("_details", "agent_names", "buffer", "replication", "start")
 
-    def __init__(self, replication: int, agent_names: list[str]) -> None:
+    def __init__(self, replication: int, agent_names: list[str],
+                 start: dt.datetime | None = None) -> None:
         self.replication = replication
+        self.start = start  # the scenario's calendar start, for timestamps
         self.agent_names = agent_names
         self.buffer = bytearray()  # packed rows, appended to by the recorder
         self._details: dict[str, int] = {"": 0}
@@ -42,7 +47,7 @@ class EventLog:
     def __reduce__(self) -> tuple[object, ...]:
         # Explicit, so that a compiled EventLog (mypyc) travels between processes too.
         return (_restored, (self.replication, self.agent_names, bytes(self.buffer),
-                            self.detail_texts()))
+                            self.detail_texts(), self.start))
 
     def __len__(self) -> int:
         return len(self.buffer) // ROW.size
@@ -86,36 +91,14 @@ class EventLog:
         return list(self._details)  # dicts keep insertion order, which is code order
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns of DESIGN.md section 3; missing ids are <NA>, names are categoricals."""
-        rows = np.frombuffer(self.buffer, dtype=ROW_DTYPE)
-        details = sorted(self._details, key=self._details.__getitem__)
-        return pd.DataFrame(
-            {
-                "replication": np.full(len(rows), self.replication, dtype=np.int32),
-                "time": rows["time"].copy(),
-                "event": pd.Categorical.from_codes(_codes(rows["event"]), pd.Index(EVENT_NAMES)),
-                "task": _ids(rows["task"]),
-                "conversation": _ids(rows["conversation"]),
-                "agent": pd.Categorical.from_codes(
-                    _codes(rows["agent"]), pd.Index(self.agent_names, dtype=str)),
-                "detail": pd.Categorical.from_codes(_codes(rows["detail"]), pd.Index(details)),
-            }
-        )
+        """The log as a DataFrame: the columns of sim.engine.eventframe.FRAME_COLUMNS."""
+        return eventframe.to_frame(self, self.start)
 
 
 def _restored(replication: int, agent_names: list[str], rows: bytes,
-              details: list[str]) -> EventLog:
-    log = EventLog(replication, agent_names)
+              details: list[str], start: dt.datetime | None) -> EventLog:
+    log = EventLog(replication, agent_names, start)
     log.buffer += rows
     for text in details:
         log.detail_code(text)
     return log
-
-
-def _codes(column: np.ndarray) -> npt.NDArray[np.int32]:
-    return np.asarray(column, dtype=np.int32)
-
-
-def _ids(column: np.ndarray) -> pd.arrays.IntegerArray:
-    values = np.asarray(column, dtype=np.int64)
-    return pd.arrays.IntegerArray(values, values == NONE)

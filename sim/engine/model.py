@@ -52,7 +52,7 @@ class Replication:
         self.agenda = Agenda(self.env)
         self.streams = Streams(scenario.seed if seed is None else seed, replication)
         self.skills = scenario.skills
-        self.log = EventLog(replication, agent_names(scenario))
+        self.log = EventLog(replication, agent_names(scenario), scenario.start)
         self.recorder = Recorder(self.agenda, self.log, {
             Activity.AVAILABLE: "Available",
             Activity.OFFLINE: "Offline",
