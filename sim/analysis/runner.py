@@ -23,6 +23,7 @@ from sim.analysis.results import (
     SUMMARY,
     EventsWriter,
     atomic_write_text,
+    counts_as_integers,
     csv_text,
     manifest,
     run_id,
@@ -60,7 +61,7 @@ def default_folder(root: Path, scenario: Scenario) -> Path:
 def kpi_frame(outcomes: list[Outcome]) -> pd.DataFrame:
     rows = [{"replication": o.replication, **{k: o.kpis[k] for k in KPI_NAMES}}
             for o in outcomes]
-    return pd.DataFrame(rows, columns=["replication", *KPI_NAMES])
+    return counts_as_integers(pd.DataFrame(rows, columns=["replication", *KPI_NAMES]))
 
 
 def run_scenario(

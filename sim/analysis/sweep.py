@@ -25,6 +25,7 @@ from sim.analysis.experiment import Job, Outcome
 from sim.analysis.results import (
     atomic_write_bytes,
     atomic_write_text,
+    counts_as_integers,
     csv_text,
     digest,
     events_bytes,
@@ -91,7 +92,7 @@ class Store:
             rows.append({"point": record["point"], "replication": record["replication"],
                          **{name: record["kpis"][name] for name in KPI_NAMES}})
         frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
-        return frame.sort_values(["point", "replication"], ignore_index=True)
+        return counts_as_integers(frame.sort_values(["point", "replication"], ignore_index=True))
 
 
 def identity(sweep: Sweep) -> str:
@@ -232,6 +233,12 @@ def paired_differences(kpis: pd.DataFrame, base: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["point", "kpi", "mean", "ci_low", "ci_high", "n"])
 
 
+def overview(result: SweepResult) -> pd.DataFrame:
+    """One row per point: its settings and the mean of every KPI."""
+    means = result.summary.pivot(index="point", columns="kpi", values="mean")
+    return result.points.merge(means[list(KPI_NAMES)].reset_index(), on="point")
+
+
 def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
                   extra: dict[str, Any]) -> None:
     root = store.root
@@ -239,6 +246,7 @@ def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
     atomic_write_text(root / "points.csv", csv_text(result.points))
     atomic_write_text(root / "summary.csv", csv_text(result.summary))
     atomic_write_text(root / "differences.csv", csv_text(result.differences))
+    atomic_write_text(root / "overview.csv", csv_text(overview(result)))
     write_json(root / "manifest.json", {
         "sweep": sweep.name, "identity": identity(sweep), "points": len(sweep.points),
         "base_point": sweep.base_point, "replications": int(result.kpis["replication"].max() + 1)
