@@ -526,3 +526,18 @@ def test_progress_is_plain_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
     assert lines[0].startswith("tiny: 1/3 runs, ") and "left" in lines[0]
     assert lines[-1].startswith("tiny: 3/3 runs, ") and "left" not in lines[-1]
     assert "\x1b[" not in result.stderr  # no terminal control codes in a log
+
+
+def test_format_xlsx_writes_every_table_as_a_sheet(tmp_path: Path) -> None:
+    source = write(tmp_path, "two.yaml", TWO_SKILLS)
+    out = tmp_path / "run"
+    result = ccsim("run", source, "--out", out, "-w", "1", "-q", "--no-events",
+                   "--no-figures", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["kpis", "summary", "kpis_by_skill", "summary_by_skill",
+                            "kpis_by_group", "summary_by_group"]
+    for name, sheet in sheets.items():
+        csv = pd.read_csv(out / f"{name}.csv")
+        pd.testing.assert_frame_equal(sheet, csv, check_dtype=False)
+    assert ccsim("run", source, "--out", tmp_path / "x", "--format", "pdf").exit_code == 2
