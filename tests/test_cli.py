@@ -541,3 +541,22 @@ def test_format_xlsx_writes_every_table_as_a_sheet(tmp_path: Path) -> None:
         csv = pd.read_csv(out / f"{name}.csv")
         pd.testing.assert_frame_equal(sheet, csv, check_dtype=False)
     assert ccsim("run", source, "--out", tmp_path / "x", "--format", "pdf").exit_code == 2
+
+
+def test_events_parquet_types_hold_for_any_reader(tiny_run: tuple[Path, Path]) -> None:
+    """Not only pandas with its metadata: the Parquet types themselves are integers with
+    nulls and dictionary-encoded names, and a timestamp in the scenario's calendar."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tiny_run[1] / "events.parquet")
+    types = {field.name: field.type for field in table.schema}
+    for name in ("task", "conversation", "priority"):
+        assert types[name] == pa.int32(), name
+    for name in ("event", "agent", "skill", "reason"):
+        assert pa.types.is_dictionary(types[name]), name
+    assert pa.types.is_timestamp(types["timestamp"])
+    rows = table.to_pylist()
+    created = [r for r in rows if r["event"] == "conversation.created"]
+    assert all(r["task"] is None and isinstance(r["conversation"], int) for r in created)
+    assert all(r["reason"] in {"new", "follow-up"} for r in created)
