@@ -277,19 +277,6 @@ class Rebuild:
         self.emit(record, _E.CONVERSATION_CLOSED, self.latest(conversation),
                   conversation.number, None, reason)
 
-    # windows (R13): no TaskRouter event says a Leave window ran out ------------------------
-
-    def close_windows(self, window: float, horizon: float) -> None:
-        for conversation in self.conversation_number.values():
-            left = conversation.left_at
-            if conversation.status is _C.INACTIVE and left is not None and (
-                    left + window <= horizon):
-                task = self.latest(conversation)
-                self.rows.append((left + window, _E.CONVERSATION_CLOSED,
-                                  None if task is None else task.number, conversation.number,
-                                  None, "window"))
-        self.rows.sort(key=lambda row: row[0])
-
 
 def _facts(record: Record) -> dict[str, Any]:
     facts = record.attributes.get("ccsim")
@@ -342,10 +329,50 @@ def observe(records: list[Record], zone: dt.tzinfo, start: dt.datetime | None = 
         if start_ms <= record.ms <= end_ms:
             rebuild.take(record)
     horizon = (end_ms - start_ms) / 1000
+    frame = frame_of(rebuild.rows, rebuild.tasks, start)
     if window is not None:
-        rebuild.close_windows(window, horizon)
-    return Observed(frame_of(rebuild.rows, rebuild.tasks, start), start, horizon,
+        frame = close_windows(frame, window, horizon)
+    return Observed(frame, start, horizon,
                     {w.name: w for w in rebuild.workers.values()},
                     {skill: queue for queue, skill in rebuild.queues.items()},
                     rebuild.problems, sum(rebuild.unknown.values()),
                     rebuild.updates_without_facts)
+
+
+# windows (R13): no TaskRouter event says a Leave window ran out ------------------------------
+
+def close_windows(frame: pd.DataFrame, window: float, horizon: float) -> pd.DataFrame:
+    """The log with a conversation.closed (window) where a Leave's window ran out by the
+    horizon without a reactivation."""
+    states = frame[frame["event"].isin(["conversation.inactive", "conversation.reactivated",
+                                        "conversation.closed"])]
+    last = states.groupby("conversation", observed=True).tail(1)
+    ran_out = last[(last["event"] == "conversation.inactive")
+                   & (last["time"] + window <= horizon)]
+    if ran_out.empty:
+        return frame
+    closed = ran_out.assign(time=ran_out["time"] + window, agent=None, reason="window")
+    closed["event"] = "conversation.closed"
+    start = frame["timestamp"].iloc[0] - pd.to_timedelta(frame["time"].iloc[0], unit="s")
+    closed["timestamp"] = start + pd.to_timedelta((closed["time"] * 1000).round(), unit="ms")
+    both = pd.concat([frame.astype(object), closed.astype(object)], ignore_index=True)
+    both = both.sort_values("time", kind="stable").reset_index(drop=True)
+    return _typed(both, frame)
+
+
+def _typed(both: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    out: dict[str, object] = {}
+    for column in like.columns:
+        if isinstance(like[column].dtype, pd.CategoricalDtype):
+            categories = list(like[column].cat.categories)
+            extra = [v for v in pd.unique(both[column].dropna()) if v not in categories]
+            out[column] = pd.Categorical(both[column], categories=categories + extra)
+        else:
+            out[column] = both[column].astype(like[column].dtype)
+    return pd.DataFrame(out)
+
+
+def observed_with_window(observed: Observed, window: float) -> Observed:
+    from dataclasses import replace
+
+    return replace(observed, frame=close_windows(observed.frame, window, observed.horizon))
