@@ -53,6 +53,7 @@ class _Task:
     reservations: int = 0
     reservation: str | None = None  # the SID of the task's pending or accepted reservation
     facts: dict[str, Any] = field(default_factory=dict)  # task_attributes.ccsim
+    static: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class _Worker:
     skills: list[str]
     activity: str = "Offline"
     since_ms: int | None = None
+    attributes: str = ""
 
 
 class Exporter:
@@ -123,28 +125,32 @@ class Exporter:
                 "ccsim": {"conversation": task.kind, "skill": task.skill, **task.facts}}
 
     def task_data(self, task: _Task, ms: int) -> dict[str, Any]:
-        return {
-            "task_sid": self.task_sid(task.number),
-            "task_attributes": json.dumps(self.attributes(task), sort_keys=True),
-            "task_age": (ms - task.created_ms) // 1000,
-            "task_priority": task.priority,
-            "task_assignment_status": task.status,
-            "task_date_created": ids.iso_utc(task.created_ms),
-            "task_queue_sid": ids.sid(ids.QUEUE, self.workspace, task.skill),
-            "task_queue_name": task.skill,
-            "task_channel_sid": ids.sid(ids.CHANNEL, self.workspace, CHANNEL_NAME),
-            "task_channel_unique_name": CHANNEL_NAME,
-            "workflow_sid": ids.sid(ids.WORKFLOW, self.workspace, WORKFLOW_NAME),
-            "workflow_name": WORKFLOW_NAME,
-        }
+        if not task.static:  # what does not change, made once per task
+            task.static = {
+                "task_sid": self.task_sid(task.number),
+                "task_date_created": ids.iso_utc(task.created_ms),
+                "task_queue_sid": ids.sid(ids.QUEUE, self.workspace, task.skill),
+                "task_queue_name": task.skill,
+                "task_channel_sid": ids.sid(ids.CHANNEL, self.workspace, CHANNEL_NAME),
+                "task_channel_unique_name": CHANNEL_NAME,
+                "workflow_sid": ids.sid(ids.WORKFLOW, self.workspace, WORKFLOW_NAME),
+                "workflow_name": WORKFLOW_NAME,
+            }
+        return {**task.static,
+                "task_attributes": json.dumps(self.attributes(task), sort_keys=True),
+                "task_age": (ms - task.created_ms) // 1000,
+                "task_priority": task.priority,
+                "task_assignment_status": task.status}
 
     def worker_data(self, agent: str) -> dict[str, Any]:
         worker = self.workers[agent]
+        if not worker.attributes:
+            worker.attributes = json.dumps({"full_name": agent, "team_name": worker.group,
+                                            "routing": {"skills": worker.skills}})
         return {
             "worker_sid": ids.sid(ids.WORKER, self.workspace, agent),
             "worker_name": agent,
-            "worker_attributes": json.dumps({"full_name": agent, "team_name": worker.group,
-                                             "routing": {"skills": worker.skills}}),
+            "worker_attributes": worker.attributes,
             "worker_activity_sid": ids.sid(ids.ACTIVITY, self.workspace, worker.activity),
             "worker_activity_name": worker.activity,
         }

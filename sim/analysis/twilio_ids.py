@@ -9,6 +9,7 @@ SIDs every time and no two resources share one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 
@@ -22,6 +23,7 @@ CONVERSATION = "CH"
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a task's, queue's, worker's SID is asked for often
 def sid(prefix: str, *parts: object) -> str:
     """A stable SID for the resource named by `parts` (e.g. a task's number)."""
     key = "\x1f".join(str(part) for part in (prefix, *parts))

@@ -85,7 +85,7 @@ def fit_customers(frame: pd.DataFrame, sent: Replies, horizon: float,
 def _resolved(frame: pd.DataFrame, replies: pd.DataFrame, fit: Fit, delay: np.ndarray,
               answered: np.ndarray, horizon: float, settings: Settings) -> None:
     """Follow-ups and stranded replies = p_resolved x (resolving replies answered by the
-    horizon) + what unanswered held replies explain after their End."""
+    horizon) + the held replies unanswered at their End that are answered after it."""
     waiting = replies[replies["outcome"] != "resolved"]
     resolving = replies[replies["outcome"] == "resolved"]
     seen = len(rows(frame, "conversation.created", reason="follow-up")) + len(
@@ -93,7 +93,9 @@ def _resolved(frame: pd.DataFrame, replies: pd.DataFrame, fit: Fit, delay: np.nd
     share = fit.share or 0.0
     held = (~answered) & (waiting["outcome"].to_numpy() == "awaiting")
     to_horizon = horizon - waiting["time"].to_numpy()[held]
-    later = share * float(np.sum(cdf(fit, to_horizon) - cdf(fit, delay[held])))
+    watched = cdf(fit, delay[held])
+    # unanswered by their End: answered later with the conditional chance (Bayes)
+    later = float(np.sum(share * (cdf(fit, to_horizon) - watched) / (1 - share * watched)))
     reach = float(np.sum(cdf(fit, horizon - resolving["time"].to_numpy())))
     if reach <= 0:
         settings.default(("customers", "reply_probability", "resolved"), 0.05,
