@@ -32,7 +32,7 @@ def command(exports: tuple[Path, ...], out: Path | None, name: str | None, zone:
 
     EXPORT is an Events API list page, a JSON array or JSON lines of Event resources, or
     Event Streams CloudEvents; several files are read as one history."""
-    from sim.analysis.calibrate.calibration import calibrate
+    from sim.analysis.calibrate.calibration import CalibrationError, calibrate
     from sim.analysis.calibrate.rebuild import observed_with_window
     from sim.analysis.results import atomic_write_text
     from sim.domain.scenario_file import scenario_name
@@ -42,7 +42,10 @@ def command(exports: tuple[Path, ...], out: Path | None, name: str | None, zone:
                     "printed on stdout"])
     chosen = scenario_name(name or (out.stem if out else "calibrated"))
     observed = read(exports, zone, start, end, strict)
-    found = calibrate(observed, chosen, [path.name for path in exports], group_by)
+    try:
+        found = calibrate(observed, chosen, [path.name for path in exports], group_by)
+    except CalibrationError as error:
+        fail_input([f"{', '.join(map(str, exports))}: {error}"])
     for warning in found.warnings:
         say(f"warning: {warning}", error=True)
     missing = found.settings.not_inferred()

@@ -18,6 +18,10 @@ from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import parse_scenario
 
 
+class CalibrationError(ValueError):
+    """An export that says too little to calibrate a scenario (one line, why)."""
+
+
 @dataclass
 class Calibration:
     observed: Observed
@@ -49,6 +53,9 @@ def _frame_settings(observed: Observed, name: str, sources: list[str],
 
 def calibrate(observed: Observed, name: str, sources: list[str],
               group_by: str | None = None) -> Calibration:
+    if not observed.workers:
+        raise CalibrationError("no worker in the export (no reservation or activity event): "
+                               "agent groups cannot be inferred")
     settings = Settings()
     warnings: list[str] = []
     _frame_settings(observed, name, sources, settings)
