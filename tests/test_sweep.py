@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -451,17 +450,6 @@ def test_process_pool_matches_serial(demo: Done, tmp_path: Path) -> None:
     for name in SAME:
         assert (out / name).read_bytes() == (demo.out / name).read_bytes(), name
     pd.testing.assert_frame_equal(read_events(out), read_events(demo.out))
-
-
-@pytest.fixture
-def cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    local = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                     host="127.0.0.1", dashboard_address=None)
-    try:
-        yield local.scheduler_address
-    finally:
-        local.close()
 
 
 def test_dask_cluster_matches_serial(demo: Done, cluster: str, tmp_path: Path) -> None:

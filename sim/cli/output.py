@@ -20,6 +20,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+# The option decorators live in sim.cli.options; these names stay importable from here.
+from sim.cli.options import force_option as force_option
+from sim.cli.options import precision_options as precision_options
+from sim.cli.options import workers_option as workers_option
+
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
     from sim.analysis.experiment import Outcome
@@ -45,13 +50,22 @@ def fail_input(problems: Sequence[object]) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+def project_root(marker: str) -> Path | None:
+    """Where the shipped files are: the working directory (as the relative Path()) if it
+    holds `marker`, a path such as scenarios/reference, else ccsim's own source tree if that
+    does, else None."""
+    for base in (Path(), Path(__file__).resolve().parents[2]):  # Path(): paths as typed
+        if (base / marker).exists():
+            return base
+    return None
+
+
 def bundled(name: str) -> Path:
     """A file shipped in scenarios/: from the working directory, else next to the code."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        candidate = base / "scenarios" / name
-        if candidate.exists():
-            return candidate
-    fail_input([f"scenarios/{name}: not found here; pass the file explicitly"])
+    root = project_root(f"scenarios/{name}")
+    if root is None:
+        fail_input([f"scenarios/{name}: not found here; pass the file explicitly"])
+    return root / "scenarios" / name
 
 
 def load(path: Path, overrides: Sequence[str]) -> Scenario:
@@ -109,12 +123,6 @@ def check_memory(source: Path | str, scenarios: Sequence[Scenario], pool: Execut
         fail_input([f"{source}: {problem}"])
 
 
-def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--force", is_flag=True,
-                        help="Run even past the safety limits (memory estimate, grid size); "
-                             "see docs/limits.md.")(command)
-
-
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target
@@ -130,26 +138,6 @@ def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | Non
         return Target.parse(text, kpis, cap)
     except ValueError as error:
         fail_input([f"--target-halfwidth {error}"])
-
-
-def precision_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed((
-        click.option("--target-halfwidth", metavar="WIDTH",
-                     help="Add replications until each chosen KPI's 95% CI half-width is "
-                          "within WIDTH: 5% of the mean, or a number in the KPI's unit."),
-        click.option("--kpi", "kpis", multiple=True, metavar="NAME",
-                     help="KPIs the precision goal, sweep figures and sweep tables apply to; "
-                          "repeatable."),
-        click.option("--max-replications", default=200, show_default=True,
-                     help="Cap on replications when a precision goal is set."),
-    )):
-        command = option(command)
-    return command
-
-
-def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-w", "--workers", type=int,
-                        help="Worker processes [default: one per core].")(command)
 
 
 def guarded(work: Callable[[], Any]) -> Any:
@@ -170,9 +158,10 @@ def guarded(work: Callable[[], Any]) -> Any:
 def refused(error: Exception) -> NoReturn:
     """Exit 2 with one line for what is the input's or the machine's fault, not ccsim's
     (a taken or unwritable --out, a full disk); re-raise anything else, a bug."""
+    from sim.analysis.distributed import ClusterError
     from sim.analysis.outfolder import OutFolderError
 
-    if isinstance(error, OutFolderError | FileExistsError):
+    if isinstance(error, OutFolderError | FileExistsError | ClusterError):
         fail_input([str(error)])
     if isinstance(error, OSError):
         where = error.filename or "results"

@@ -9,20 +9,18 @@ import click
 from sim.analysis.outfolder import name_problem
 from sim.analysis.runner import RunOptions, default_folder, run_scenario
 from sim.cli import output
+from sim.cli.options import executor_options, force_option, precision_options
 from sim.cli.output import (
     Bar,
     bundled,
     check_memory,
     executor,
     fail_input,
-    force_option,
     guarded,
     load,
-    precision_options,
     say,
     step_of,
     target_of,
-    workers_option,
 )
 from sim.cli.tables import kpi_table, report_target, view_table
 
@@ -35,14 +33,15 @@ from sim.cli.tables import kpi_table, report_target, view_table
               help="Override a setting by dotted key, e.g. agents.tier1.count=12.")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder to create [default: results/<scenario>/<run-id>].")
-@workers_option
+@executor_options
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
-            overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
+            overrides: tuple[str, ...], out: Path | None, workers: int | None,
+            scheduler: str | None, events: bool,
             figures: bool, target_halfwidth: str | None, kpis: tuple[str, ...],
             max_replications: int, force: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
@@ -62,7 +61,7 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         fail_input([f"--out {folder}: {problem}"])
     if folder.exists():
         fail_input([f"{folder}: already exists; choose another --out"])
-    pool = executor(workers, scenario.replications)
+    pool = executor(workers, scenario.replications, scheduler)
     check_memory(source, [scenario], pool, force)
     with Bar(quiet, scenario.name) as bar:
         result = guarded(lambda: run_scenario(

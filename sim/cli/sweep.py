@@ -21,19 +21,17 @@ from sim.analysis.outfolder import OutFolderError, claimed, name_problem
 from sim.analysis.stats import Target, replications_for
 from sim.analysis.sweep_repair import repair
 from sim.cli import output
+from sim.cli.options import executor_options, force_option, precision_options
 from sim.cli.output import (
     EXIT_INTERRUPTED,
     Bar,
     check_memory,
     executor,
     fail_input,
-    force_option,
-    precision_options,
     refused,
     say,
     step_of,
     target_of,
-    workers_option,
 )
 from sim.cli.tables import change_interval, interval, report_target, show, show_change
 from sim.domain.scenario_file import ScenarioError
@@ -42,9 +40,7 @@ from sim.domain.sweep_file import Sweep, load_sweep
 
 @click.command(name="sweep")
 @click.argument("file", type=click.Path(path_type=Path))
-@workers_option
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
+@executor_options
 @click.option("--out", type=click.Path(path_type=Path),
               help="Sweep folder [default: results/sweeps/<sweep>]; rerun to resume.")
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")

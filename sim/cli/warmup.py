@@ -8,17 +8,16 @@ import click
 
 from sim.analysis import warmup as warmups
 from sim.analysis.outfolder import name_problem
+from sim.cli.options import executor_options, force_option
 from sim.cli.output import (
     Bar,
     bundled,
     check_memory,
     executor,
     fail_input,
-    force_option,
     guarded,
     load,
     say,
-    workers_option,
 )
 from sim.domain.durations import DurationError, format_duration, parse_duration
 
@@ -32,10 +31,11 @@ from sim.domain.durations import DurationError, format_duration, parse_duration
               help="Figure to write [default: results/<scenario>/warmup.png].")
 @click.option("--cycle", default="1d", show_default=True,
               help="The backlog's period, averaged out before MSER-5 (7d for weekly).")
-@workers_option
+@executor_options
 @force_option
 def command(file: Path | None, replications: int | None, overrides: tuple[str, ...],
-            out: Path | None, cycle: str, workers: int | None, force: bool) -> None:
+            out: Path | None, cycle: str, workers: int | None, scheduler: str | None,
+            force: bool) -> None:
     """Suggest a warm-up length (MSER-5 on the backlog).
 
     The backlog is averaged over replications and a trailing cycle first."""
@@ -53,7 +53,7 @@ def command(file: Path | None, replications: int | None, overrides: tuple[str, .
     count = replications if replications is not None else scenario.replications
     if count < 1:
         fail_input([f"--replications {count}: must be at least 1"])
-    pool = executor(workers, count)
+    pool = executor(workers, count, scheduler)
     check_memory(source, [scenario], pool, force, kept_logs=count)  # every log is kept
     with Bar(False, f"warmup {scenario.name}") as bar:
         bar.total(count)
