@@ -800,12 +800,31 @@ def test_target_ratios() -> None:
                             "ci_high": [0.6, 0.9, 1.0], "n": [5, 5, 5]})
     relative = Target.parse("10%", ("service_level", "queued_tasks_mean"), 100)
     assert relative.ratios(summary).tolist()[0] == pytest.approx(2.0)  # 0.1 / 0.5 / 0.1
-    assert math.isnan(relative.ratios(summary).tolist()[1])  # mean 0: undefined
-    assert relative.worst(summary) == pytest.approx(2.0)
+    assert math.isnan(relative.ratios(summary).tolist()[1])  # a width around a mean of 0
+    assert relative.worst(summary) == math.inf  # ... cannot be within 10% of it: not met
+    assert Target.parse("10%", ("service_level",), 100).worst(summary) == pytest.approx(2.0)
     absolute = Target.parse("0.05", ("slot_occupancy",), 100)
     assert absolute.worst(summary) == pytest.approx(2.0)  # 0.1 / 0.05
     assert Target.parse("5%", ("queued_tasks_mean",), 100).worst(summary) == math.inf
     assert "5.00% of the mean" in Target.parse("5%", ("x",), 9).describe()
+
+
+def test_a_kpi_without_an_interval_leaves_the_goal_unmet() -> None:
+    summary = pd.DataFrame({"kpi": ["service_level", "pause_expiry_rate"],
+                            "mean": [0.5, 0.1], "ci_low": [0.45, math.nan],
+                            "ci_high": [0.55, math.nan], "n": [5, 1]})
+    both = Target.parse("20%", ("service_level", "pause_expiry_rate"), 100)
+    assert both.ratios(summary).tolist()[0] == pytest.approx(0.5)
+    assert both.worst(summary) == math.inf  # met for one, unknown for the other
+    assert Target.parse("20%", ("service_level",), 100).worst(summary) == pytest.approx(0.5)
+
+
+def test_an_interval_of_no_width_meets_any_goal_even_around_zero() -> None:
+    # every replication gave 0 (no agent ever rejects): exact, so any half-width is met
+    summary = pd.DataFrame({"kpi": ["reservation_reject_rate"], "mean": [0.0],
+                            "ci_low": [0.0], "ci_high": [0.0], "n": [5]})
+    assert Target.parse("5%", ("reservation_reject_rate",), 100).worst(summary) == 0.0
+    assert Target.parse("0.01", ("reservation_reject_rate",), 100).worst(summary) == 0.0
 
 
 @pytest.mark.parametrize(("current", "worst", "cap", "step", "expected"), [

@@ -123,7 +123,10 @@ def check_memory(source: Path | str, scenarios: Sequence[Scenario], pool: Execut
         fail_input([f"{source}: {problem}"])
 
 
-def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
+def target_of(text: str | None, kpis: tuple[str, ...], cap: int,
+              elsewhere: str = "") -> Target | None:
+    """The precision goal of --target-halfwidth TEXT on `kpis` (None without one). A goal
+    needs the KPIs it aims at: `--kpi`, or what `elsewhere` says (a sweep file's kpis:)."""
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target
 
@@ -134,10 +137,27 @@ def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | Non
         fail_input([f"--max-replications {cap}: must be at least 1"])
     if text is None:
         return None
+    if not kpis:
+        fail_input([f"--target-halfwidth {text}: which KPI? Name it with --kpi NAME "
+                    f"(repeatable){elsewhere}, e.g. --kpi service_level"])
     try:
         return Target.parse(text, kpis, cap)
     except ValueError as error:
         fail_input([f"--target-halfwidth {error}"])
+
+
+def unreachable(target: Target, scenarios: Sequence[Scenario]) -> dict[str, list[str]]:
+    """For each KPI of the goal, why each scenario (sweep point) cannot estimate it; only
+    KPIs with at least one reason."""
+    from sim.analysis.undefined import cannot_estimate
+
+    reasons = {kpi: [cannot_estimate(kpi, scenario) or "" for scenario in scenarios]
+               for kpi in target.kpis}
+    return {kpi: found for kpi, found in reasons.items() if any(found)}
+
+
+def announce(target: Target) -> None:
+    say(f"precision goal: {target.describe()}; up to {target.cap} replications", error=True)
 
 
 def guarded(work: Callable[[], Any]) -> Any:

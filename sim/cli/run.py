@@ -8,10 +8,13 @@ import click
 
 from sim.analysis.outfolder import name_problem
 from sim.analysis.runner import RunOptions, default_folder, run_scenario
+from sim.analysis.stats import Target
+from sim.analysis.views import View
 from sim.cli import output
 from sim.cli.options import executor_options, force_option, precision_options
 from sim.cli.output import (
     Bar,
+    announce,
     bundled,
     check_memory,
     executor,
@@ -21,8 +24,10 @@ from sim.cli.output import (
     say,
     step_of,
     target_of,
+    unreachable,
 )
 from sim.cli.tables import kpi_table, report_target, view_table
+from sim.domain.scenario import Scenario
 
 
 @click.command(name="run")
@@ -54,7 +59,9 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         settings.append(f"seed={seed}")
     source = file or bundled("baseline.yaml")
     scenario = load(source, settings)
-    target = target_of(target_halfwidth, kpis or ("service_level",), max_replications)
+    target = target_of(target_halfwidth, kpis, max_replications)
+    if target is not None:
+        refuse_unreachable(target, scenario)
     folder = out or default_folder(Path("results"), scenario)
     problem = name_problem(folder)
     if problem is not None:
@@ -63,15 +70,29 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         fail_input([f"{folder}: already exists; choose another --out"])
     pool = executor(workers, scenario.replications, scheduler)
     check_memory(source, [scenario], pool, force)
+    if target is not None:
+        announce(target)
     with Bar(quiet, scenario.name) as bar:
         result = guarded(lambda: run_scenario(
             scenario, folder, pool, RunOptions(events, figures), bar, target,
             step=step_of(workers)))
-    if not quiet:
-        output.stdout.print(kpi_table(result.summary, result.scenario))
+    if not quiet:  # every KPI, unless --kpi narrows the tables
+        output.stdout.print(kpi_table(result.summary, result.scenario, kpis))
         for view in (result.by_skill, result.by_group):
-            if view is not None and len(view.names) > 1:
-                output.stdout.print(view_table(view, result.scenario))
+            if view is not None and len(view.names) > 1 and view_has(view, kpis):
+                output.stdout.print(view_table(view, result.scenario, kpis))
     if target is not None and result.reached is not None:
         report_target(target, result.reached, result.scenario.replications)
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")
+
+
+def refuse_unreachable(target: Target, scenario: Scenario) -> None:
+    """A goal on a KPI no run of the scenario can estimate would run to the cap for nothing."""
+    problems = [f"--kpi {kpi}: no precision goal possible, this scenario cannot estimate it: "
+                f"{reason}" for kpi, (reason,) in unreachable(target, [scenario]).items()]
+    if problems:
+        fail_input(problems)
+
+
+def view_has(view: View, kpis: tuple[str, ...]) -> bool:
+    return not kpis or bool(set(kpis) & set(view.summary["kpi"]))

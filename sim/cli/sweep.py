@@ -25,6 +25,7 @@ from sim.cli.options import executor_options, force_option, precision_options
 from sim.cli.output import (
     EXIT_INTERRUPTED,
     Bar,
+    announce,
     check_memory,
     executor,
     fail_input,
@@ -32,6 +33,7 @@ from sim.cli.output import (
     say,
     step_of,
     target_of,
+    unreachable,
 )
 from sim.cli.tables import change_interval, interval, report_target, show, show_change
 from sim.domain.scenario_file import ScenarioError
@@ -59,7 +61,9 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     except ScenarioError as error:
         fail_input(error.problems)
     chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS
-    target = target_of(target_halfwidth, chosen, max_replications)
+    target = target_of(target_halfwidth, kpis or spec.kpis, max_replications,
+                       " or under kpis: in the sweep file")
+    skipped = frozenset() if target is None else unestimable_points(target, spec)
     if replications is not None and replications < 1:
         fail_input([f"--replications {replications}: must be at least 1"])
     wanted = replications if replications is not None else spec.replications
@@ -69,8 +73,10 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
         fail_input([f"--out {folder}: {problem}"])
     pool = executor(workers, len(spec.points) * wanted, scheduler)
     check_memory(file, [point.scenario for point in spec.points], pool, force)
+    if target is not None:
+        announce(target)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet)
+                quiet, skipped)
     try:
         with claimed(folder):
             run_plan(plan)
@@ -91,6 +97,7 @@ class Plan:
     shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
     workers: int | None
     quiet: bool
+    skipped: frozenset[tuple[int, str]] = frozenset()  # (point, KPI) no goal can apply to
 
 
 def run_plan(plan: Plan) -> None:
@@ -105,8 +112,7 @@ def run_plan(plan: Plan) -> None:
     already = len([run for run in store.done(events) if run[1] < plan.wanted])
     started = time.perf_counter()
     with Bar(plan.quiet, spec.name) as bar:
-        result, wanted = guarded_sweep(lambda: sweep_until(
-            spec, store, plan.wanted, plan.pool, events, target, bar, plan.workers), store)
+        result, wanted = guarded_sweep(lambda: sweep_until(plan, store, bar), store)
     wall = time.perf_counter() - started
     sweep.write_outputs(spec, store, result, wall, {
         "executor": plan.pool.name, "kpis": list(plan.chosen),
@@ -119,28 +125,52 @@ def run_plan(plan: Plan) -> None:
         for point in spec.points:
             output.stdout.print(point_table(spec, point.index, result, plan.shown or KPI_NAMES))
     if target is not None:
-        report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
-                      .dropna(subset=["ratio"]), wanted)
+        report_target(target, target.reached(estimable(result.summary, plan.skipped)), wanted)
     ran = len([run for run in store.done(events) if run[1] < wanted]) - already
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
         f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {plan.pool.name})")
 
 
-def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, events: bool,
-                target: Target | None, bar: Bar, workers: int | None
-                ) -> tuple[sweep.SweepResult, int]:
+def sweep_until(plan: Plan, store: sweep.Store, bar: Bar) -> tuple[sweep.SweepResult, int]:
     """Run missing runs; with a precision goal, add replications to every point until met."""
+    spec, wanted, target = plan.spec, plan.wanted, plan.target
     while True:
         bar.total(len(spec.points) * wanted)
-        bar.completed(len([run for run in store.done(events) if run[1] < wanted]))
-        sweep.run_missing(spec, store, wanted, pool, events, bar.advance)
+        bar.completed(len([run for run in store.done(plan.events) if run[1] < wanted]))
+        sweep.run_missing(spec, store, wanted, plan.pool, plan.events, bar.advance)
         result = sweep.aggregate(spec, store, wanted)
         if target is None:
             return result, wanted
-        worst = target.worst(result.summary)
+        worst = target.worst(estimable(result.summary, plan.skipped))
         if worst <= 1 or wanted >= target.cap:
             return result, wanted
-        wanted = replications_for(wanted, worst, target.cap, step_of(workers))
+        wanted = replications_for(wanted, worst, target.cap, step_of(plan.workers))
+
+
+def unestimable_points(target: Target, spec: Sweep) -> frozenset[tuple[int, str]]:
+    """The (point, KPI) pairs the goal cannot apply to, said on stderr; a KPI that no point
+    can estimate is refused."""
+    skipped: set[tuple[int, str]] = set()
+    problems = []
+    for kpi, reasons in unreachable(target, [point.scenario for point in spec.points]).items():
+        points = [index for index, reason in enumerate(reasons) if reason]
+        first = next(reason for reason in reasons if reason)
+        if len(points) == len(spec.points):
+            problems.append(f"--kpi {kpi}: no precision goal possible, no point of the sweep "
+                            f"can estimate it: {first}")
+        else:
+            say(f"--kpi {kpi}: points {', '.join(map(str, points))} cannot estimate it "
+                f"({first}); the precision goal applies to the others", error=True)
+        skipped.update((index, kpi) for index in points)
+    if problems:
+        fail_input(problems)
+    return frozenset(skipped)
+
+
+def estimable(summary: pd.DataFrame, skipped: frozenset[tuple[int, str]]) -> pd.DataFrame:
+    """The summary without the rows the goal cannot apply to."""
+    pairs = list(zip(summary["point"], summary["kpi"], strict=True))
+    return summary[[pair not in skipped for pair in pairs]]
 
 
 def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
