@@ -12,7 +12,8 @@ together, checks that the cluster answers before anything runs, and returns wher
 
 Every executor gives the same outcomes for the same jobs (tests/test_cluster.py), so a
 command needs nothing else to run on a cluster. `@precision_options` adds --target-halfwidth,
---kpi and --max-replications (parsed by `sim.cli.output.target_of`), `@force_option` --force.
+--kpi and --max-replications (parsed by `sim.cli.output.target_of`), `@force_option` --force,
+`@format_option` --format csv|xlsx.
 Help texts are one line each; docs/reference.md lists them (generated, see sim.cli.reference).
 """
 
@@ -49,6 +50,12 @@ executor_options = stacked(workers_option, scheduler_option)
 force_option = click.option(
     "--force", is_flag=True,
     help="Run even past the safety limits (memory estimate, grid size); see docs/limits.md.")
+
+format_option = click.option(
+    "--format", "table_format", type=click.Choice(["csv", "xlsx"]), default="csv",
+    show_default=True,
+    help="xlsx: also every KPI table in one workbook, tables.xlsx (the CSV files are always "
+         "written).")
 
 precision_options = stacked(
     click.option("--target-halfwidth", metavar="WIDTH",

@@ -11,7 +11,12 @@ from sim.analysis.runner import RunOptions, default_folder, run_scenario
 from sim.analysis.stats import Target
 from sim.analysis.views import View
 from sim.cli import output
-from sim.cli.options import executor_options, force_option, precision_options
+from sim.cli.options import (
+    executor_options,
+    force_option,
+    format_option,
+    precision_options,
+)
 from sim.cli.output import (
     Bar,
     announce,
@@ -41,14 +46,15 @@ from sim.domain.scenario import Scenario
 @executor_options
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
-            scheduler: str | None, events: bool,
-            figures: bool, target_halfwidth: str | None, kpis: tuple[str, ...],
-            max_replications: int, force: bool, quiet: bool) -> None:
+            scheduler: str | None, events: bool, figures: bool, table_format: str,
+            target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
+            force: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
 
     FILE defaults to the bundled scenarios/baseline.yaml."""
@@ -73,9 +79,9 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     if target is not None:
         announce(target)
     with Bar(quiet, scenario.name) as bar:
-        result = guarded(lambda: run_scenario(
-            scenario, folder, pool, RunOptions(events, figures), bar, target,
-            step=step_of(workers)))
+        options = RunOptions(events, figures, workbook=table_format == "xlsx")
+        result = guarded(lambda: run_scenario(scenario, folder, pool, options, bar, target,
+                                              step=step_of(workers)))
     if not quiet:  # every KPI, unless --kpi narrows the tables
         output.stdout.print(kpi_table(result.summary, result.scenario, kpis))
         for view in (result.by_skill, result.by_group):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,15 @@ from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
-from sim.analysis.stats import Target, replications_for
-from sim.analysis.sweep_repair import repair
+from sim.analysis.stats import Target
+from sim.analysis.sweep_run import SweepOptions, estimable, run_sweep
 from sim.cli import output
-from sim.cli.options import executor_options, force_option, precision_options
+from sim.cli.options import (
+    executor_options,
+    force_option,
+    format_option,
+    precision_options,
+)
 from sim.cli.output import (
     EXIT_INTERRUPTED,
     Bar,
@@ -48,11 +52,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-            replications: int | None, events: bool, figures: bool,
+            replications: int | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
@@ -76,7 +81,7 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     if target is not None:
         announce(target)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet, skipped)
+                quiet, skipped, table_format == "xlsx")
     try:
         with claimed(folder):
             run_plan(plan)
@@ -98,53 +103,30 @@ class Plan:
     workers: int | None
     quiet: bool
     skipped: frozenset[tuple[int, str]] = frozenset()  # (point, KPI) no goal can apply to
+    workbook: bool = False
 
 
 def run_plan(plan: Plan) -> None:
-    spec, folder, target, events = plan.spec, plan.folder, plan.target, plan.events
-    notes: list[str] = []
-    try:
-        store = sweep.open_store(spec, folder, notes)
-    except sweep.SweepFolderError as error:
-        fail_input([str(error)])
-    for note in notes + repair(store):
-        say(note, error=True)
-    already = len([run for run in store.done(events) if run[1] < plan.wanted])
-    started = time.perf_counter()
+    spec, folder, target = plan.spec, plan.folder, plan.target
+    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers),
+                           workbook=plan.workbook, skipped=plan.skipped)
+    store = sweep.Store(folder)
     with Bar(plan.quiet, spec.name) as bar:
-        result, wanted = guarded_sweep(lambda: sweep_until(plan, store, bar), store)
-    wall = time.perf_counter() - started
-    sweep.write_outputs(spec, store, result, wall, {
-        "executor": plan.pool.name, "kpis": list(plan.chosen),
-        "target": None if target is None else target.describe()})
-    if plan.figures:
-        from sim.analysis.plots import sweep_figures  # matplotlib, only when drawing
-
-        sweep_figures(result.summary, result.points, spec.keys, plan.chosen, folder / "figures")
-    if not plan.quiet:  # every KPI, unless --kpi narrows the tables too
+        done = guarded_sweep(lambda: run_sweep(spec, folder, plan.wanted, plan.pool, options,
+                                               bar), store)
+    for note in done.notes:
+        say(note, error=True)
+    result, wanted = done.result, done.replications
+    if not plan.quiet:  # every KPI, unless --kpi (or the file's kpis:) narrows the tables
+        shown = plan.shown or spec.kpis or KPI_NAMES
         for point in spec.points:
-            output.stdout.print(point_table(spec, point.index, result, plan.shown or KPI_NAMES))
+            output.stdout.print(point_table(spec, point.index, result, shown))
+        output.stdout.print(overview_table(spec, result, plan.shown or plan.chosen))
     if target is not None:
         report_target(target, target.reached(estimable(result.summary, plan.skipped)), wanted)
-    ran = len([run for run in store.done(events) if run[1] < wanted]) - already
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
-        f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {plan.pool.name})")
-
-
-def sweep_until(plan: Plan, store: sweep.Store, bar: Bar) -> tuple[sweep.SweepResult, int]:
-    """Run missing runs; with a precision goal, add replications to every point until met."""
-    spec, wanted, target = plan.spec, plan.wanted, plan.target
-    while True:
-        bar.total(len(spec.points) * wanted)
-        bar.completed(len([run for run in store.done(plan.events) if run[1] < wanted]))
-        sweep.run_missing(spec, store, wanted, plan.pool, plan.events, bar.advance)
-        result = sweep.aggregate(spec, store, wanted)
-        if target is None:
-            return result, wanted
-        worst = target.worst(estimable(result.summary, plan.skipped))
-        if worst <= 1 or wanted >= target.cap:
-            return result, wanted
-        wanted = replications_for(wanted, worst, target.cap, step_of(plan.workers))
+        f"{done.ran} runs now, {done.resumed} resumed from before; {done.wall:.1f} s, "
+        f"{plan.pool.name})")
 
 
 def unestimable_points(target: Target, spec: Sweep) -> frozenset[tuple[int, str]]:
@@ -167,12 +149,6 @@ def unestimable_points(target: Target, spec: Sweep) -> frozenset[tuple[int, str]
     return frozenset(skipped)
 
 
-def estimable(summary: pd.DataFrame, skipped: frozenset[tuple[int, str]]) -> pd.DataFrame:
-    """The summary without the rows the goal cannot apply to."""
-    pairs = list(zip(summary["point"], summary["kpi"], strict=True))
-    return summary[[pair not in skipped for pair in pairs]]
-
-
 def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
     try:
         with interruptible():
@@ -181,6 +157,8 @@ def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
         say(f"interrupted: {len(store.done())} runs are saved in {store.root}; run the same "
             "command again to finish the rest", error=True)
         sys.exit(EXIT_INTERRUPTED)
+    except sweep.SweepFolderError as error:
+        fail_input([str(error)])
     except Exception as error:
         refused(error)
 
@@ -215,4 +193,19 @@ def point_table(spec: Sweep, index: int, result: sweep.SweepResult,
                       "" if base_point else show_change(name, change),
                       "" if base_point else change_interval(name, change_low, change_high),
                       str(int(n)))
+    return table
+
+
+def overview_table(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...]) -> Table:
+    """Points down, KPIs across: the mean of each, to see the whole sweep at once."""
+    table = Table(title=f"{spec.name}: mean of each KPI per point (95% CIs in the tables "
+                        "above)", title_justify="left")
+    for column in ("point", *spec.keys):
+        table.add_column(column)
+    for name in kpis:
+        table.add_column(name.replace("_", " "), justify="right")
+    means = result.summary.set_index(["point", "kpi"])["mean"]
+    for point in spec.points:
+        table.add_row(str(point.index), *(str(point.settings[key]) for key in spec.keys),
+                      *(show(name, float(means[(point.index, name)])) for name in kpis))
     return table
