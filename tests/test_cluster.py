@@ -73,14 +73,28 @@ def test_every_command_with_workers_also_takes_a_scheduler() -> None:
         if "--workers" in options:
             with_workers.append(name)
             assert "--scheduler" in options, name
-    assert {"run", "sweep", "verify", "regress", "warmup"} <= set(with_workers)
+    assert {"run", "sweep", "compare", "verify", "regress", "warmup"} <= set(with_workers)
 
 
-@pytest.mark.parametrize("command", ["run", "verify", "regress", "warmup"])
+def arguments(command: str, tiny: Path, tmp_path: Path) -> list[object]:
+    """The files and --out each command needs to get as far as choosing an executor."""
+    out = tmp_path / "out.png" if command == "warmup" else tmp_path / "out"
+    files = {"run": [tiny], "warmup": [tiny], "compare": [tiny, other_of(tiny)]}
+    return [*files[command], "--out", out] if command in files else []
+
+
+def other_of(tiny: Path) -> Path:
+    """A second scenario to compare with: the same center with two more agents."""
+    other = tiny.with_name("bigger.yaml")
+    other.write_text(TINY.replace("tiny_cluster", "bigger").replace("count: 4", "count: 6"),
+                     encoding="utf-8")
+    return other
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "verify", "regress", "warmup"])
 def test_workers_and_scheduler_together_are_refused(command: str, tiny: Path,
                                                     tmp_path: Path) -> None:
-    file = [tiny, "--out", tmp_path / "out.png" if command == "warmup" else tmp_path / "out"]
-    result = ccsim(command, *(file if command in ("run", "warmup") else []), "-w", "2",
+    result = ccsim(command, *arguments(command, tiny, tmp_path), "-w", "2",
                    "--scheduler", "tcp://127.0.0.1:1")
     no_crash(result)
     assert result.exit_code == 2, result.output
@@ -103,6 +117,31 @@ def test_run_on_the_cluster_matches_the_local_pool(cluster: str, tiny: Path,
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name
     pd.testing.assert_frame_equal(pd.read_parquet(remote / "events.parquet"),
                                   pd.read_parquet(local / "events.parquet"))
+
+
+def test_compare_on_the_cluster_matches_the_local_pool(cluster: str, tiny: Path,
+                                                       tmp_path: Path) -> None:
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    files = [tiny, other_of(tiny)]
+    pooled = ccsim("compare", *files, "--out", local, "-w", "2", "--events", "--no-figures")
+    assert pooled.exit_code == 0, pooled.output
+    result = ccsim("compare", *files, "--out", remote, "--scheduler", cluster, "--events",
+                   "--no-figures")
+    no_crash(result)
+    assert result.exit_code == 0, result.output
+    assert "dask" in result.stdout
+    for name in ("sweep.csv", "summary.csv", "differences.csv", "points.csv"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    logs = sorted(path.relative_to(local) for path in local.rglob("*.parquet"))
+    assert len(logs) == 2 * 4  # every replication of both scenarios
+    for log in logs:
+        pd.testing.assert_frame_equal(pd.read_parquet(remote / log), pd.read_parquet(local / log))
+    assert tables(result.stdout) == tables(pooled.stdout)
+
+
+def tables(stdout: str) -> list[str]:
+    """What a command printed, but the results line (its folder, time and executor)."""
+    return [line for line in stdout.splitlines() if not line.startswith("results: ")]
 
 
 def test_jobs_on_the_cluster_give_the_serial_digests_and_kpis(cluster: str, tiny: Path) -> None:

@@ -13,16 +13,14 @@ from rich.table import Table
 
 from sim.analysis.catalogue import KPI_NAMES
 from sim.cli import output
+from sim.cli.options import executor_options, force_option, format_option
 from sim.cli.output import (
     Bar,
     check_memory,
     executor,
     fail_input,
-    force_option,
-    format_option,
     say,
     warn_about,
-    workers_option,
 )
 from sim.cli.tables import change_interval, interval, show, show_change
 
@@ -42,9 +40,7 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(path_type=Path),
               help="Comparison folder [default: results/comparisons/<A>-vs-<B>]; rerun to "
                    "resume.")
-@workers_option
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
+@executor_options
 @click.option("--kpi", "kpis", multiple=True, metavar="NAME",
               help="KPIs of the table and figures (repeatable) [default: the headline ones].")
 @click.option("--events/--no-events", default=False, help="Write each run's event log.")
