@@ -22,7 +22,7 @@ from sim.cli.output import (
     say,
     warn_about,
 )
-from sim.cli.tables import change_interval, interval, show, show_change
+from sim.cli.tables import change_interval, interval, kpi_frame, show, show_change
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
@@ -110,13 +110,9 @@ def comparison_table(plan: Sweep, done: SweepRun, kpis: tuple[str, ...]) -> Tabl
     from the first."""
     names = [str(point.settings["scenario"]) for point in plan.points]
     first = names[0]
-    table = Table(title=f"{' vs '.join(names)}: {plan.replications} replications on the "
-                        "same seeds (mean, 95% CI)", title_justify="left")
-    table.add_column("KPI")
-    for name in names:
-        table.add_column(name, justify="right")
-    for name in names[1:]:
-        table.add_column(f"{name} - {first}", justify="right")
+    table = kpi_frame(f"{' vs '.join(names)}: {plan.replications} replications on the same "
+                      "seeds (mean, 95% CI)", kpis,
+                      [*names, *(f"{name} - {first}" for name in names[1:])], justify="left")
     summary = _rows(done.result.summary)
     differences = _rows(done.result.differences)
     for kpi in kpis:

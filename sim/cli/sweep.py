@@ -39,7 +39,14 @@ from sim.cli.output import (
     target_of,
     unreachable,
 )
-from sim.cli.tables import change_interval, interval, report_target, show, show_change
+from sim.cli.tables import (
+    change_interval,
+    interval,
+    kpi_frame,
+    report_target,
+    show,
+    show_change,
+)
 from sim.domain.scenario_file import ScenarioError
 from sim.domain.sweep_file import Sweep, load_sweep
 
@@ -121,7 +128,9 @@ def run_plan(plan: Plan) -> None:
         shown = plan.shown or spec.kpis or KPI_NAMES
         for point in spec.points:
             output.stdout.print(point_table(spec, point.index, result, shown))
-        output.stdout.print(overview_table(spec, result, plan.shown or plan.chosen))
+        for table in overview_tables(spec, result, plan.shown or plan.chosen,
+                                     output.stdout.width):
+            output.stdout.print(table)
     if target is not None:
         report_target(target, target.reached(estimable(result.summary, plan.skipped)), wanted)
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
@@ -173,39 +182,47 @@ def numbers(frame: pd.DataFrame, kpi: str) -> list[float]:
 
 def point_table(spec: Sweep, index: int, result: sweep.SweepResult,
                 kpis: tuple[str, ...]) -> Table:
+    """A point's KPIs: mean over its interval, and (but for the base point) the paired
+    difference from the base point over its interval; stacked, so it fits 80 columns."""
     point = spec.points[index]
     base = spec.points[spec.base_point]
+    base_point = index == spec.base_point
     title = f"point {index}: {spec.describe(point)}"
-    if index != spec.base_point:
-        title += f"   (differences against point {base.index}: {spec.describe(base)})"
-    else:
-        title += "   (the base point)"
-    table = Table(title=title, title_justify="left")
-    for column in ("KPI", "mean", "95% CI", "difference", "95% CI of difference", "n"):
-        table.add_column(column, justify="left" if column == "KPI" else "right")
+    title += ("   (the base point)" if base_point else
+              f"   (differences against point {base.index}: {spec.describe(base)})")
+    columns = ("mean\n95% CI", *(() if base_point else ("difference\n95% CI",)), "n")
+    table = kpi_frame(title, kpis, columns, justify="left")
     summary = result.summary[result.summary["point"] == index].set_index("kpi")
     differences = result.differences[result.differences["point"] == index].set_index("kpi")
-    base_point = index == spec.base_point
     for name in kpis:
         mean, low, high, n = numbers(summary, name)
         change, change_low, change_high, _ = numbers(differences, name)
-        table.add_row(name, show(name, mean), interval(name, low, high),
-                      "" if base_point else show_change(name, change),
-                      "" if base_point else change_interval(name, change_low, change_high),
-                      str(int(n)))
+        cells = [f"{show(name, mean)}\n{interval(name, low, high)}"]
+        if not base_point:
+            cells.append(f"{show_change(name, change)}\n"
+                         f"{change_interval(name, change_low, change_high)}")
+        table.add_row(name, *cells, str(int(n)))
     return table
 
 
-def overview_table(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...]) -> Table:
-    """Points down, KPIs across: the mean of each, to see the whole sweep at once."""
-    table = Table(title=f"{spec.name}: mean of each KPI per point (95% CIs in the tables "
-                        "above)", title_justify="left")
-    for column in ("point", *spec.keys):
-        table.add_column(column)
-    for name in kpis:
-        table.add_column(name.replace("_", " "), justify="right")
+def overview_tables(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...],
+                    width: int) -> list[Table]:
+    """KPIs down, points across: the mean of each, to see the whole sweep at once; as many
+    tables as it takes for the points to fit `width` columns."""
+    per_table = max(1, (width - max(map(len, kpis), default=3) - 4) // POINT_WIDTH)
     means = result.summary.set_index(["point", "kpi"])["mean"]
-    for point in spec.points:
-        table.add_row(str(point.index), *(str(point.settings[key]) for key in spec.keys),
-                      *(show(name, float(means[(point.index, name)])) for name in kpis))
-    return table
+    tables = []
+    for first in range(0, len(spec.points), per_table):
+        points = spec.points[first:first + per_table]
+        title = f"{spec.name}: means per point (under each, {', '.join(spec.keys)})"
+        table = kpi_frame(title if not first else f"{spec.name}: means per point, continued", kpis,
+                          [f"point {p.index}\n" + "\n".join(str(p.settings[key])
+                                                             for key in spec.keys)
+                           for p in points], justify="left")
+        for name in kpis:
+            table.add_row(name, *(show(name, float(means[(p.index, name)])) for p in points))
+        tables.append(table)
+    return tables
+
+
+POINT_WIDTH = 12  # a point's column: its widest mean ("-12h 30m", "100.0%") and borders

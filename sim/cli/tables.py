@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -61,13 +62,24 @@ def change_interval(name: str, low: float, high: float) -> str:
     return "-" if math.isnan(low) else f"{show_change(name, low)} .. {show_change(name, high)}"
 
 
+def kpi_frame(title: str, kpis: Iterable[str], columns: Sequence[str],
+              justify: Any = "center") -> Table:
+    """An empty table of KPIs down, made to fit a terminal of 80 columns: KPI names are
+    never cut (the column is as wide as the longest), the other columns wrap at spaces and
+    fold a word too long for them rather than cut it off with an ellipsis."""
+    table = Table(title=title, title_justify=justify)
+    table.add_column("KPI", no_wrap=True, min_width=max(map(len, kpis), default=3))
+    for column in columns:
+        table.add_column(column, justify="right", overflow="fold")
+    return table
+
+
 def kpi_table(summary: pd.DataFrame, scenario: Scenario, kpis: tuple[str, ...] = ()) -> Table:
     """Every KPI's mean and interval (only `kpis` when given), and why one is undefined."""
-    table = Table(title=f"{scenario.name}: {scenario.replications} replications, "
-                        f"KPIs over [{format_duration(scenario.warmup)}, "
-                        f"{format_duration(scenario.horizon)}]")
-    for column in ("KPI", "mean", "95% CI", "n"):
-        table.add_column(column, justify="left" if column == "KPI" else "right")
+    shown = [name for name in summary["kpi"] if not kpis or name in kpis]
+    table = kpi_frame(f"{scenario.name}: {scenario.replications} replications, KPIs over "
+                      f"[{format_duration(scenario.warmup)}, "
+                      f"{format_duration(scenario.horizon)}]", shown, ("mean", "95% CI", "n"))
     for name, mean, low, high, n in summary.itertuples(index=False, name=None):
         if kpis and name not in kpis:
             continue
@@ -82,14 +94,10 @@ def view_table(view: View, scenario: Scenario, kpis: tuple[str, ...] = ()) -> Ta
     """A per-skill or per-group table: one column per skill or group, mean and interval
     (only the KPIs of `kpis` when given)."""
     what = "skill" if view.key == "skill" else "agent group"
-    table = Table(title=f"{scenario.name}: KPIs by {what} (mean, 95% CI)")
-    table.add_column("KPI")
-    for part in view.names:
-        table.add_column(part, justify="right")
+    shown = [name for name in dict.fromkeys(view.summary["kpi"]) if not kpis or name in kpis]
+    table = kpi_frame(f"{scenario.name}: KPIs by {what} (mean, 95% CI)", shown, view.names)
     summary = view.summary.set_index([view.key, "kpi"])
-    for name in dict.fromkeys(view.summary["kpi"]):
-        if kpis and name not in kpis:
-            continue
+    for name in shown:
         cells = []
         for part in view.names:
             row = summary.loc[(part, name)]
