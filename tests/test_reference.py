@@ -235,3 +235,4 @@ def test_compare_table_fits_80_columns(folder: Path) -> None:
                          folder / "compare", "-w", "1", "--no-figures", *(
                              arg for name in KPI_NAMES for arg in ("--kpi", name)))
     fits(text, list(KPI_NAMES))
+    assert "(mean, 95% CI), continued" in text  # the difference column in a table of its own

@@ -40,7 +40,8 @@ from sim.domain.scenario import Scenario
 @click.option("-r", "--replications", type=int, help="Replications (overrides the file).")
 @click.option("--seed", type=int, help="Base seed (overrides the file).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting by dotted key, e.g. agents.tier1.count=12.")
+              help="Override a setting by dotted key, e.g. agents.tier1.count=12 (keys: "
+                   "docs/reference.md).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder to create [default: results/<scenario>/<run-id>].")
 @executor_options

@@ -43,6 +43,7 @@ from sim.cli.tables import (
     change_interval,
     interval,
     kpi_frame,
+    kpi_tables,
     report_target,
     show,
     show_change,
@@ -209,20 +210,12 @@ def overview_tables(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...
                     width: int) -> list[Table]:
     """KPIs down, points across: the mean of each, to see the whole sweep at once; as many
     tables as it takes for the points to fit `width` columns."""
-    per_table = max(1, (width - max(map(len, kpis), default=3) - 4) // POINT_WIDTH)
     means = result.summary.set_index(["point", "kpi"])["mean"]
-    tables = []
-    for first in range(0, len(spec.points), per_table):
-        points = spec.points[first:first + per_table]
-        title = f"{spec.name}: means per point (under each, {', '.join(spec.keys)})"
-        table = kpi_frame(title if not first else f"{spec.name}: means per point, continued", kpis,
-                          [f"point {p.index}\n" + "\n".join(str(p.settings[key])
-                                                             for key in spec.keys)
-                           for p in points], justify="left")
-        for name in kpis:
-            table.add_row(name, *(show(name, float(means[(p.index, name)])) for p in points))
-        tables.append(table)
-    return tables
+    columns = [(f"point {p.index}\n" + "\n".join(str(p.settings[key]) for key in spec.keys),
+                [show(name, float(means[(p.index, name)])) for name in kpis])
+               for p in spec.points]
+    return kpi_tables(f"{spec.name}: means per point (under each, {', '.join(spec.keys)})",
+                      kpis, columns, width, POINT_WIDTH)
 
 
-POINT_WIDTH = 12  # a point's column: its widest mean ("-12h 30m", "100.0%") and borders
+POINT_WIDTH = 11  # a point's column: its widest mean ("12h 30m", "100.0%") and borders

@@ -74,6 +74,25 @@ def kpi_frame(title: str, kpis: Iterable[str], columns: Sequence[str],
     return table
 
 
+Column = tuple[str, list[str]]  # a header and a cell for each KPI, in order
+
+
+def kpi_tables(title: str, kpis: Sequence[str], columns: Sequence[Column], width: int,
+               column_width: int) -> list[Table]:
+    """KPIs down and `columns` across, in as many tables as it takes to fit `width` (each
+    with the KPI column), each value column taking about `column_width` with its border."""
+    per_table = max(1, (width - max(map(len, kpis), default=3) - 4) // column_width)
+    tables = []
+    for first in range(0, len(columns), per_table):
+        part = columns[first:first + per_table]
+        table = kpi_frame(title if not first else f"{title}, continued", kpis,
+                          [header for header, _ in part], justify="left")
+        for row, name in enumerate(kpis):
+            table.add_row(name, *(cells[row] for _, cells in part))
+        tables.append(table)
+    return tables
+
+
 def kpi_table(summary: pd.DataFrame, scenario: Scenario, kpis: tuple[str, ...] = ()) -> Table:
     """Every KPI's mean and interval (only `kpis` when given), and why one is undefined."""
     shown = [name for name in summary["kpi"] if not kpis or name in kpis]

@@ -27,7 +27,7 @@ from sim.domain.durations import format_duration
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("-r", "--replications", type=int, help="Replications [default: the file's].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting by dotted key.")
+              help="Override a setting by dotted key (keys: docs/reference.md).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Figure to write [default: results/<scenario>/warmup.png].")
 @click.option("--cycle", metavar="DURATION|none",
