@@ -13,6 +13,7 @@ from sim.domain.scenario import AgentGroup
 from sim.domain.streams import Streams
 from sim.engine.behaviour import GroupBehaviour
 
+ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = """\
 name: tiny
 seed: 5
@@ -52,11 +53,46 @@ def slower_answers(monkeypatch: pytest.MonkeyPatch, factor: float) -> None:
     monkeypatch.setattr(GroupBehaviour, "__init__", slower)
 
 
-def test_without_a_baseline_regress_fails_and_says_how_to_make_one(
+def test_without_any_baseline_regress_is_refused_before_running(
         folders: tuple[Path, Path]) -> None:
     result = regress(folders)
-    assert result.exit_code == 1
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{folders[1]}: no baselines"), result.stderr
+    assert "ccsim regress --update" in result.stderr
+    assert "reference scenarios:" not in result.stdout  # refused before anything ran
+
+
+def test_a_reference_scenario_without_its_baseline_fails_and_says_how_to_make_one(
+        folders: tuple[Path, Path]) -> None:
+    references, _ = folders
+    assert regress(folders, "--update").exit_code == 0
+    (references / "other.yaml").write_text(SCENARIO.replace("name: tiny", "name: other"))
+    result = regress(folders)
+    assert result.exit_code == 1, result.output
+    assert "other: CHANGED" in result.output and "tiny: ok" in result.output
     assert "no baseline" in result.output and "--update" in result.output
+
+
+def test_outside_the_repository_both_folders_come_from_the_source_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no scenarios/ or results/ here
+    result = CliRunner().invoke(main, ["regress", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert (f"reference scenarios: {ROOT / 'scenarios' / 'reference'}; "
+            f"baselines: {ROOT / 'results' / 'reference'}") in result.stdout
+    assert "reference scenarios match their baselines" in result.stdout
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_folder_with_references_but_no_baselines_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "scenarios" / "reference").mkdir(parents=True)
+    (tmp_path / "scenarios" / "reference" / "tiny.yaml").write_text(SCENARIO)
+    monkeypatch.chdir(tmp_path)  # this folder is the root: its baselines, not the repo's
+    result = CliRunner().invoke(main, ["regress", "-w", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(str(Path("results") / "reference") + ": no baselines")
+    assert not (tmp_path / "results").exists()
 
 
 def test_update_then_regress_matches(folders: tuple[Path, Path]) -> None:
@@ -110,10 +146,9 @@ def test_an_edited_reference_scenario_is_reported(folders: tuple[Path, Path]) ->
 
 
 def test_the_committed_baselines_cover_every_reference_scenario() -> None:
-    root = Path(__file__).resolve().parent.parent
-    names = {p.stem for p in (root / "scenarios" / "reference").glob("*.yaml")}
+    names = {p.stem for p in (ROOT / "scenarios" / "reference").glob("*.yaml")}
     assert len(names) >= 4
-    assert names == {p.name for p in (root / "results" / "reference").iterdir() if p.is_dir()}
+    assert names == {p.name for p in (ROOT / "results" / "reference").iterdir() if p.is_dir()}
 
 
 def test_a_baseline_with_other_kpis_is_reported_not_a_crash(

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -414,9 +413,11 @@ def test_the_sweep_files_kpis_narrow_its_tables(demo: Done) -> None:
 
 def test_an_overview_shows_every_point_against_the_kpis(demo: Done) -> None:
     lines = demo.result.output.splitlines()
-    start = next(i for i, line in enumerate(lines) if "mean of each KPI per point" in line)
+    start = next(i for i, line in enumerate(lines) if "means per point" in line)
     header = next(line for line in lines[start:] if "point" in line and "┃" in line)
-    assert "service level" in header and "reservation timeout rate" in header
+    assert re.findall(r"point \d", header) == ["point 0", "point 1", "point 2", "point 3"]
+    rows = [line.split("│")[1].strip() for line in lines[start:] if line.startswith("│ ")]
+    assert rows == ["service_level", "reservation_timeout_rate"]  # the file's kpis:
     overview = pd.read_csv(demo.out / "overview.csv")
     assert list(overview.columns) == ["point", *KEYS, *KPI_NAMES]
     summary = pd.read_csv(demo.out / "summary.csv")
@@ -480,17 +481,6 @@ def test_process_pool_matches_serial(demo: Done, tmp_path: Path) -> None:
     for name in SAME:
         assert (out / name).read_bytes() == (demo.out / name).read_bytes(), name
     pd.testing.assert_frame_equal(read_events(out), read_events(demo.out))
-
-
-@pytest.fixture
-def cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    local = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                     host="127.0.0.1", dashboard_address=None)
-    try:
-        yield local.scheduler_address
-    finally:
-        local.close()
 
 
 def test_dask_cluster_matches_serial(demo: Done, cluster: str, tmp_path: Path) -> None:
@@ -841,12 +831,31 @@ def test_target_ratios() -> None:
                             "ci_high": [0.6, 0.9, 1.0], "n": [5, 5, 5]})
     relative = Target.parse("10%", ("service_level", "queued_tasks_mean"), 100)
     assert relative.ratios(summary).tolist()[0] == pytest.approx(2.0)  # 0.1 / 0.5 / 0.1
-    assert math.isnan(relative.ratios(summary).tolist()[1])  # mean 0: undefined
-    assert relative.worst(summary) == pytest.approx(2.0)
+    assert math.isnan(relative.ratios(summary).tolist()[1])  # a width around a mean of 0
+    assert relative.worst(summary) == math.inf  # ... cannot be within 10% of it: not met
+    assert Target.parse("10%", ("service_level",), 100).worst(summary) == pytest.approx(2.0)
     absolute = Target.parse("0.05", ("slot_occupancy",), 100)
     assert absolute.worst(summary) == pytest.approx(2.0)  # 0.1 / 0.05
     assert Target.parse("5%", ("queued_tasks_mean",), 100).worst(summary) == math.inf
     assert "5.00% of the mean" in Target.parse("5%", ("x",), 9).describe()
+
+
+def test_a_kpi_without_an_interval_leaves_the_goal_unmet() -> None:
+    summary = pd.DataFrame({"kpi": ["service_level", "pause_expiry_rate"],
+                            "mean": [0.5, 0.1], "ci_low": [0.45, math.nan],
+                            "ci_high": [0.55, math.nan], "n": [5, 1]})
+    both = Target.parse("20%", ("service_level", "pause_expiry_rate"), 100)
+    assert both.ratios(summary).tolist()[0] == pytest.approx(0.5)
+    assert both.worst(summary) == math.inf  # met for one, unknown for the other
+    assert Target.parse("20%", ("service_level",), 100).worst(summary) == pytest.approx(0.5)
+
+
+def test_an_interval_of_no_width_meets_any_goal_even_around_zero() -> None:
+    # every replication gave 0 (no agent ever rejects): exact, so any half-width is met
+    summary = pd.DataFrame({"kpi": ["reservation_reject_rate"], "mean": [0.0],
+                            "ci_low": [0.0], "ci_high": [0.0], "n": [5]})
+    assert Target.parse("5%", ("reservation_reject_rate",), 100).worst(summary) == 0.0
+    assert Target.parse("0.01", ("reservation_reject_rate",), 100).worst(summary) == 0.0
 
 
 @pytest.mark.parametrize(("current", "worst", "cap", "step", "expected"), [

@@ -56,6 +56,11 @@ def references(folder: Path) -> list[tuple[str, Scenario]]:
     return [(path.stem, load_scenario(path)) for path in sorted(folder.glob("*.yaml"))]
 
 
+def recorded(names: list[str], baselines: Path) -> list[str]:
+    """The reference scenarios of `names` that have a baseline in `baselines`."""
+    return [name for name in names if (baselines / name / DIGESTS).is_file()]
+
+
 def rerun(scenarios: list[tuple[str, Scenario]], executor: Executor,
           done: Callable[[Outcome], None] | None = None) -> list[Rerun]:
     jobs = [Job(scenario, r, scenario.seed, keep_events=True, point=i)

@@ -116,7 +116,7 @@ def run_scenario(
                                          figures=options.figures), executor, done)
             summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
             if target is not None:
-                reached = summary.assign(ratio=target.ratios(summary)).dropna(subset=["ratio"])
+                reached = target.reached(summary)
                 worst = target.worst(summary)
                 if worst > 1 and wanted < target.cap:
                     wanted = replications_for(wanted, worst, target.cap, step)

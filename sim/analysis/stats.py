@@ -79,16 +79,23 @@ class Target:
         return cls(value, relative, kpis, cap)
 
     def ratios(self, summary: pd.DataFrame) -> pd.Series:
-        """Half-width / target for each summary row of a chosen KPI (NaN when undefined)."""
+        """Half-width / target for each summary row of a chosen KPI: 0 when every
+        replication gave the same value (the interval has no width, also around a mean of
+        0), NaN when there is no interval yet (defined in fewer than 2 replications)."""
         rows = summary[summary["kpi"].isin(self.kpis)]
         half = (rows["ci_high"] - rows["ci_low"]) / 2
         if self.relative:
-            half = half / rows["mean"].abs()
+            half = half.where(half == 0, half / rows["mean"].abs())
         return (half / self.value).replace([np.inf, -np.inf], np.nan)
 
+    def reached(self, summary: pd.DataFrame) -> pd.DataFrame:
+        """The summary rows of the chosen KPIs with their `ratio` (see ratios)."""
+        return summary[summary["kpi"].isin(self.kpis)].assign(ratio=self.ratios(summary))
+
     def worst(self, summary: pd.DataFrame) -> float:
+        """The largest ratio; inf when a chosen KPI has no interval yet (not met)."""
         ratios = self.ratios(summary)
-        return float(ratios.max()) if ratios.notna().any() else math.inf
+        return float(ratios.fillna(math.inf).max()) if len(ratios) else math.inf
 
     def describe(self) -> str:
         width = f"{self.value:.2%} of the mean" if self.relative else f"{self.value:g}"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.analysis import sweep
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import Progress
@@ -27,6 +29,7 @@ class SweepOptions:
     step: int = 1  # replications added at a time towards the target
     kind: str = "sweep"  # or "comparison"
     workbook: bool = False  # also tables.xlsx (--format xlsx)
+    skipped: frozenset[tuple[int, str]] = frozenset()  # (point, KPI) no goal can apply to
     extra: dict[str, Any] = field(default_factory=dict)  # more for the manifest
 
 
@@ -84,7 +87,13 @@ def _until_precise(spec: Sweep, store: sweep.Store, wanted: int, executor: Execu
         result = sweep.aggregate(spec, store, wanted)
         if target is None:
             return result, wanted
-        worst = target.worst(result.summary)
+        worst = target.worst(estimable(result.summary, options.skipped))
         if worst <= 1 or wanted >= target.cap:
             return result, wanted
         wanted = replications_for(wanted, worst, target.cap, options.step)
+
+
+def estimable(summary: pd.DataFrame, skipped: frozenset[tuple[int, str]]) -> pd.DataFrame:
+    """The summary without the rows the precision goal cannot apply to."""
+    pairs = list(zip(summary["point"], summary["kpi"], strict=True))
+    return summary[[pair not in skipped for pair in pairs]]

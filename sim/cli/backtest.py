@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from sim.cli.observed import export_options, read, run_backtest
-from sim.cli.output import load, workers_option
+from sim.cli.options import executor_options
+from sim.cli.output import load
 
 
 @click.command(name="backtest")
@@ -19,10 +20,11 @@ from sim.cli.output import load, workers_option
               help="Replications to simulate.")
 @click.option("--figures", type=click.Path(path_type=Path),
               help="Folder for the table and figures [default: results/<scenario>/backtest].")
-@workers_option
+@executor_options
 def command(scenario: Path, exports: tuple[Path, ...], zone: str, start: str | None,
             end: str | None, group_by: str | None, strict: bool, replications: int,
-            figures: Path | None, workers: int | None) -> None:
+            figures: Path | None, workers: int | None,
+            scheduler: str | None) -> None:
     """Simulate a scenario against TaskRouter exports.
 
     Agents are put in the scenario's groups by --group-by (as `ccsim calibrate` does); the
@@ -34,4 +36,4 @@ def command(scenario: Path, exports: tuple[Path, ...], zone: str, start: str | N
     groups = {agent: group.name for group in form_groups(observed, group_by)
               for agent in group.agents}
     folder = figures or Path("results") / fitted.name / "backtest"
-    run_backtest(observed, fitted, groups, replications, workers, folder)
+    run_backtest(observed, fitted, groups, replications, workers, scheduler, folder)

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from sim.cli.observed import export_options, read, run_backtest
-from sim.cli.output import fail_input, guarded, say, workers_option
+from sim.cli.options import executor_options
+from sim.cli.output import fail_input, guarded, say
 
 
 @click.command(name="calibrate")
@@ -23,11 +24,11 @@ from sim.cli.output import fail_input, guarded, say, workers_option
               help="Replications of the back-test.")
 @click.option("--figures", type=click.Path(path_type=Path),
               help="Back-test folder [default: results/<name>/backtest].")
-@workers_option
+@executor_options
 def command(exports: tuple[Path, ...], out: Path | None, name: str | None, zone: str,
             start: str | None, end: str | None, group_by: str | None, strict: bool,
-            check: bool, replications: int, figures: Path | None, workers: int | None
-            ) -> None:
+            check: bool, replications: int, figures: Path | None, workers: int | None,
+            scheduler: str | None) -> None:
     """Fit a scenario to TaskRouter event exports.
 
     EXPORT is an Events API list page, a JSON array or JSON lines of Event resources, or
@@ -58,4 +59,5 @@ def command(exports: tuple[Path, ...], out: Path | None, name: str | None, zone:
     if check:
         observed = observed_with_window(observed, found.scenario.flex.leave.window)
         folder = figures or Path("results") / chosen / "backtest"
-        run_backtest(observed, found.scenario, found.group_of(), replications, workers, folder)
+        run_backtest(observed, found.scenario, found.group_of(), replications, workers,
+                     scheduler, folder)

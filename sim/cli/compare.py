@@ -13,18 +13,16 @@ from rich.table import Table
 
 from sim.analysis.catalogue import KPI_NAMES
 from sim.cli import output
+from sim.cli.options import executor_options, force_option, format_option
 from sim.cli.output import (
     Bar,
     check_memory,
     executor,
     fail_input,
-    force_option,
-    format_option,
     say,
     warn_about,
-    workers_option,
 )
-from sim.cli.tables import change_interval, interval, show, show_change
+from sim.cli.tables import change_interval, interval, kpi_tables, show, show_change
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
@@ -38,13 +36,12 @@ if TYPE_CHECKING:
               help="Replications of every scenario [default: the first file's].")
 @click.option("--seed", type=int, help="Base seed of every scenario [default: the first's].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting in every scenario, e.g. horizon=14d.")
+              help="Override a setting in every scenario, e.g. horizon=14d (keys: "
+                   "docs/reference.md).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Comparison folder [default: results/comparisons/<A>-vs-<B>]; rerun to "
                    "resume.")
-@workers_option
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
+@executor_options
 @click.option("--kpi", "kpis", multiple=True, metavar="NAME",
               help="KPIs of the table and figures (repeatable) [default: the headline ones].")
 @click.option("--events/--no-events", default=False, help="Write each run's event log.")
@@ -86,7 +83,8 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
                            workbook=table_format == "xlsx")
     result = _run(plan, folder, pool, options, quiet)
     if not quiet:
-        output.stdout.print(comparison_table(plan, result, chosen))
+        for table in comparison_tables(plan, result, chosen, output.stdout.width):
+            output.stdout.print(table)
     say(f"results: {folder}  ({len(plan.points)} scenarios x {plan.replications} "
         f"replications on the same seeds; {result.wall:.1f} s, {pool.name})")
 
@@ -109,26 +107,23 @@ def _run(plan: Sweep, folder: Path, pool: Executor, options: SweepOptions,
     return done
 
 
-def comparison_table(plan: Sweep, done: SweepRun, kpis: tuple[str, ...]) -> Table:
+def comparison_tables(plan: Sweep, done: SweepRun, kpis: tuple[str, ...],
+                      width: int) -> list[Table]:
     """KPIs down; each scenario's mean and interval, then each one's paired difference
-    from the first."""
+    from the first; in as many tables as it takes to fit `width` columns."""
     names = [str(point.settings["scenario"]) for point in plan.points]
-    first = names[0]
-    table = Table(title=f"{' vs '.join(names)}: {plan.replications} replications on the "
-                        "same seeds (mean, 95% CI)", title_justify="left")
-    table.add_column("KPI")
-    for name in names:
-        table.add_column(name, justify="right")
-    for name in names[1:]:
-        table.add_column(f"{name} - {first}", justify="right")
     summary = _rows(done.result.summary)
     differences = _rows(done.result.differences)
-    for kpi in kpis:
-        cells = [_cell(kpi, summary[(p.index, kpi)], show, interval) for p in plan.points]
-        cells += [_cell(kpi, differences[(p.index, kpi)], show_change, change_interval)
-                  for p in plan.points[1:]]
-        table.add_row(kpi, *cells)
-    return table
+    columns = [(name, [_cell(kpi, summary[(p.index, kpi)], show, interval) for kpi in kpis])
+               for name, p in zip(names, plan.points, strict=True)]
+    columns += [(f"{name} - {names[0]}",
+                 [_cell(kpi, differences[(p.index, kpi)], show_change, change_interval)
+                  for kpi in kpis]) for name, p in zip(names[1:], plan.points[1:], strict=True)]
+    return kpi_tables(f"{' vs '.join(names)}: {plan.replications} replications on the same "
+                      "seeds (mean, 95% CI)", kpis, columns, width, VALUE_WIDTH)
+
+
+VALUE_WIDTH = 15  # a scenario's column: "+20.5 pts .." on a line, and its borders
 
 
 Numbers = tuple[float, float, float, float]  # mean, ci_low, ci_high, n

@@ -136,14 +136,15 @@ def show_backtest(test: BackTest, figures: list[Path], table_path: Path) -> None
 
 
 def run_backtest(observed: Observed, scenario: Any, groups: dict[str, str],
-                 replications: int, workers: int | None, folder: Path) -> None:
+                 replications: int, workers: int | None, scheduler: str | None,
+                 folder: Path) -> None:
     from sim.analysis.calibrate import backtest
     from sim.analysis.results import atomic_write_text, csv_text
     from sim.cli.output import Bar, executor, guarded
 
     if replications < 2:
         fail_input([f"--replications {replications}: a back-test needs at least 2"])
-    pool = executor(workers, replications)
+    pool = executor(workers, replications, scheduler)
     with Bar(False, f"backtest {scenario.name}") as bar:
         bar.total(replications)
         test = guarded(lambda: backtest.backtest(observed, scenario, groups, pool,

@@ -20,6 +20,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+# The option decorators live in sim.cli.options; these names stay importable from here.
+from sim.cli.options import force_option as force_option
+from sim.cli.options import format_option as format_option
+from sim.cli.options import precision_options as precision_options
+from sim.cli.options import workers_option as workers_option
+
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
     from sim.analysis.experiment import Outcome
@@ -45,13 +51,22 @@ def fail_input(problems: Sequence[object]) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+def project_root(marker: str) -> Path | None:
+    """Where the shipped files are: the working directory (as the relative Path()) if it
+    holds `marker`, a path such as scenarios/reference, else ccsim's own source tree if that
+    does, else None."""
+    for base in (Path(), Path(__file__).resolve().parents[2]):  # Path(): paths as typed
+        if (base / marker).exists():
+            return base
+    return None
+
+
 def bundled(name: str) -> Path:
     """A file shipped in scenarios/: from the working directory, else next to the code."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        candidate = base / "scenarios" / name
-        if candidate.exists():
-            return candidate
-    fail_input([f"scenarios/{name}: not found here; pass the file explicitly"])
+    root = project_root(f"scenarios/{name}")
+    if root is None:
+        fail_input([f"scenarios/{name}: not found here; pass the file explicitly"])
+    return root / "scenarios" / name
 
 
 def load(path: Path, overrides: Sequence[str]) -> Scenario:
@@ -104,20 +119,10 @@ def check_memory(source: Path | str, scenarios: Sequence[Scenario], pool: Execut
         fail_input([f"{source}: {problem}"])
 
 
-def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--force", is_flag=True,
-                        help="Run even past the safety limits (memory estimate, grid size); "
-                             "see docs/limits.md.")(command)
-
-
-def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--format", "table_format", type=click.Choice(["csv", "xlsx"]),
-                        default="csv", show_default=True,
-                        help="xlsx: also every KPI table in one workbook, tables.xlsx (the "
-                             "CSV files are always written).")(command)
-
-
-def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
+def target_of(text: str | None, kpis: tuple[str, ...], cap: int,
+              elsewhere: str = "") -> Target | None:
+    """The precision goal of --target-halfwidth TEXT on `kpis` (None without one). A goal
+    needs the KPIs it aims at: `--kpi`, or what `elsewhere` says (a sweep file's kpis:)."""
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target
 
@@ -128,30 +133,27 @@ def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | Non
         fail_input([f"--max-replications {cap}: must be at least 1"])
     if text is None:
         return None
+    if not kpis:
+        fail_input([f"--target-halfwidth {text}: which KPI? Name it with --kpi NAME "
+                    f"(repeatable){elsewhere}, e.g. --kpi service_level"])
     try:
         return Target.parse(text, kpis, cap)
     except ValueError as error:
         fail_input([f"--target-halfwidth {error}"])
 
 
-def precision_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed((
-        click.option("--target-halfwidth", metavar="WIDTH",
-                     help="Add replications until each chosen KPI's 95% CI half-width is "
-                          "within WIDTH: 5% of the mean, or a number in the KPI's unit."),
-        click.option("--kpi", "kpis", multiple=True, metavar="NAME",
-                     help="KPIs the precision goal, sweep figures and sweep tables apply to; "
-                          "repeatable."),
-        click.option("--max-replications", default=200, show_default=True,
-                     help="Cap on replications when a precision goal is set."),
-    )):
-        command = option(command)
-    return command
+def unreachable(target: Target, scenarios: Sequence[Scenario]) -> dict[str, list[str]]:
+    """For each KPI of the goal, why each scenario (sweep point) cannot estimate it; only
+    KPIs with at least one reason."""
+    from sim.analysis.undefined import cannot_estimate
+
+    reasons = {kpi: [cannot_estimate(kpi, scenario) or "" for scenario in scenarios]
+               for kpi in target.kpis}
+    return {kpi: found for kpi, found in reasons.items() if any(found)}
 
 
-def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-w", "--workers", type=int,
-                        help="Worker processes [default: one per core].")(command)
+def announce(target: Target) -> None:
+    say(f"precision goal: {target.describe()}; up to {target.cap} replications", error=True)
 
 
 def guarded(work: Callable[[], Any]) -> Any:
@@ -172,9 +174,10 @@ def guarded(work: Callable[[], Any]) -> Any:
 def refused(error: Exception) -> NoReturn:
     """Exit 2 with one line for what is the input's or the machine's fault, not ccsim's
     (a taken or unwritable --out, a full disk); re-raise anything else, a bug."""
+    from sim.analysis.distributed import ClusterError
     from sim.analysis.outfolder import OutFolderError
 
-    if isinstance(error, OutFolderError | FileExistsError):
+    if isinstance(error, OutFolderError | FileExistsError | ClusterError):
         fail_input([str(error)])
     if isinstance(error, OSError):
         where = error.filename or "results"

@@ -11,34 +11,41 @@ from rich.table import Table
 
 from sim.analysis import regress
 from sim.cli import output
-from sim.cli.output import Bar, bundled, executor, fail_input, guarded, say, workers_option
+from sim.cli.options import executor_options
+from sim.cli.output import Bar, executor, fail_input, guarded, project_root, say
 from sim.domain.scenario_file import ScenarioError
+
+REFERENCES, BASELINES = Path("scenarios/reference"), Path("results/reference")
 
 
 @click.command(name="regress")
 @click.option("--references", type=click.Path(path_type=Path), default=None,
-              help="Folder of reference scenarios [default: scenarios/reference].")
-@click.option("--baselines", type=click.Path(path_type=Path),
-              default=Path("results/reference"), show_default=True,
-              help="Folder of committed baselines.")
+              help="Folder of reference scenarios [default: scenarios/reference of the root].")
+@click.option("--baselines", type=click.Path(path_type=Path), default=None,
+              help="Folder of committed baselines [default: results/reference of the root].")
 @click.option("--statistical", is_flag=True,
               help="Compare KPI confidence intervals instead of event-log digests.")
 @click.option("--update", is_flag=True, help="Rewrite the baselines and say what changed.")
-@workers_option
-def command(references: Path | None, baselines: Path, statistical: bool,
-            update: bool, workers: int | None) -> None:
+@executor_options
+def command(references: Path | None, baselines: Path | None, statistical: bool,
+            update: bool, workers: int | None, scheduler: str | None) -> None:
     """Re-run the reference scenarios against baselines.
 
-    Exits 1 if behaviour changed."""
-    folder = references or bundled("reference")
+    The root is this folder if it has scenarios/reference, else ccsim's source tree; both
+    defaults come from it. Exits 1 if behaviour changed, 2 if there are no baselines."""
+    references, baselines = folders(references, baselines)
     try:
-        scenarios = regress.references(folder)
+        scenarios = regress.references(references)
     except ScenarioError as error:
         fail_input(error.problems)
     if not scenarios:
-        fail_input([f"{folder}: no reference scenarios (*.yaml)"])
+        fail_input([f"{references}: no reference scenarios (*.yaml)"])
+    if not update and not regress.recorded([name for name, _ in scenarios], baselines):
+        fail_input([f"{baselines}: no baselines for the reference scenarios in {references}; "
+                    "record them with `ccsim regress --update`, or pass --baselines"])
+    say(f"reference scenarios: {references}; baselines: {baselines}")
     jobs = sum(scenario.replications for _, scenario in scenarios)
-    pool = executor(workers, jobs)
+    pool = executor(workers, jobs, scheduler)
     with Bar(False, "regress") as bar:
         bar.total(jobs)
         runs = guarded(lambda: regress.rerun(scenarios, pool, bar.advance))
@@ -56,6 +63,17 @@ def command(references: Path | None, baselines: Path, statistical: bool,
     else:
         say(f"all {len(runs)} reference scenarios match their baselines "
             f"({'KPI intervals' if statistical else 'event-log digests'})")
+
+
+def folders(references: Path | None, baselines: Path | None) -> tuple[Path, Path]:
+    """The reference and baseline folders: as given, else both from the same root."""
+    if references is not None and baselines is not None:
+        return references, baselines
+    root = project_root(str(REFERENCES))
+    if root is None:
+        fail_input([f"{REFERENCES}: not found here or in ccsim's source tree; pass "
+                    "--references and --baselines"])
+    return references or root / REFERENCES, baselines or root / BASELINES
 
 
 def report(finding: regress.Finding, update: bool) -> int:

@@ -18,33 +18,43 @@ from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
 from sim.analysis.stats import Target
-from sim.analysis.sweep_run import SweepOptions, run_sweep
+from sim.analysis.sweep_run import SweepOptions, estimable, run_sweep
 from sim.cli import output
-from sim.cli.output import (
-    EXIT_INTERRUPTED,
-    Bar,
-    check_memory,
-    executor,
-    fail_input,
+from sim.cli.options import (
+    executor_options,
     force_option,
     format_option,
     precision_options,
+)
+from sim.cli.output import (
+    EXIT_INTERRUPTED,
+    Bar,
+    announce,
+    check_memory,
+    executor,
+    fail_input,
     refused,
     say,
     step_of,
     target_of,
-    workers_option,
+    unreachable,
 )
-from sim.cli.tables import change_interval, interval, report_target, show, show_change
+from sim.cli.tables import (
+    change_interval,
+    interval,
+    kpi_frame,
+    kpi_tables,
+    report_target,
+    show,
+    show_change,
+)
 from sim.domain.scenario_file import ScenarioError
 from sim.domain.sweep_file import Sweep, load_sweep
 
 
 @click.command(name="sweep")
 @click.argument("file", type=click.Path(path_type=Path))
-@workers_option
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
+@executor_options
 @click.option("--out", type=click.Path(path_type=Path),
               help="Sweep folder [default: results/sweeps/<sweep>]; rerun to resume.")
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
@@ -64,7 +74,9 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     except ScenarioError as error:
         fail_input(error.problems)
     chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS
-    target = target_of(target_halfwidth, chosen, max_replications)
+    target = target_of(target_halfwidth, kpis or spec.kpis, max_replications,
+                       " or under kpis: in the sweep file")
+    skipped = frozenset() if target is None else unestimable_points(target, spec)
     if replications is not None and replications < 1:
         fail_input([f"--replications {replications}: must be at least 1"])
     wanted = replications if replications is not None else spec.replications
@@ -74,8 +86,10 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
         fail_input([f"--out {folder}: {problem}"])
     pool = executor(workers, len(spec.points) * wanted, scheduler)
     check_memory(file, [point.scenario for point in spec.points], pool, force)
+    if target is not None:
+        announce(target)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet, table_format == "xlsx")
+                quiet, skipped, table_format == "xlsx")
     try:
         with claimed(folder):
             run_plan(plan)
@@ -96,13 +110,14 @@ class Plan:
     shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
     workers: int | None
     quiet: bool
+    skipped: frozenset[tuple[int, str]] = frozenset()  # (point, KPI) no goal can apply to
     workbook: bool = False
 
 
 def run_plan(plan: Plan) -> None:
     spec, folder, target = plan.spec, plan.folder, plan.target
     options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers),
-                           workbook=plan.workbook)
+                           workbook=plan.workbook, skipped=plan.skipped)
     store = sweep.Store(folder)
     with Bar(plan.quiet, spec.name) as bar:
         done = guarded_sweep(lambda: run_sweep(spec, folder, plan.wanted, plan.pool, options,
@@ -110,17 +125,38 @@ def run_plan(plan: Plan) -> None:
     for note in done.notes:
         say(note, error=True)
     result, wanted = done.result, done.replications
-    if not plan.quiet:
+    if not plan.quiet:  # every KPI, unless --kpi (or the file's kpis:) narrows the tables
         shown = plan.shown or spec.kpis or KPI_NAMES
         for point in spec.points:
             output.stdout.print(point_table(spec, point.index, result, shown))
-        output.stdout.print(overview_table(spec, result, plan.shown or plan.chosen))
+        for table in overview_tables(spec, result, plan.shown or plan.chosen,
+                                     output.stdout.width):
+            output.stdout.print(table)
     if target is not None:
-        report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
-                      .dropna(subset=["ratio"]), wanted)
+        report_target(target, target.reached(estimable(result.summary, plan.skipped)), wanted)
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
         f"{done.ran} runs now, {done.resumed} resumed from before; {done.wall:.1f} s, "
         f"{plan.pool.name})")
+
+
+def unestimable_points(target: Target, spec: Sweep) -> frozenset[tuple[int, str]]:
+    """The (point, KPI) pairs the goal cannot apply to, said on stderr; a KPI that no point
+    can estimate is refused."""
+    skipped: set[tuple[int, str]] = set()
+    problems = []
+    for kpi, reasons in unreachable(target, [point.scenario for point in spec.points]).items():
+        points = [index for index, reason in enumerate(reasons) if reason]
+        first = next(reason for reason in reasons if reason)
+        if len(points) == len(spec.points):
+            problems.append(f"--kpi {kpi}: no precision goal possible, no point of the sweep "
+                            f"can estimate it: {first}")
+        else:
+            say(f"--kpi {kpi}: points {', '.join(map(str, points))} cannot estimate it "
+                f"({first}); the precision goal applies to the others", error=True)
+        skipped.update((index, kpi) for index in points)
+    if problems:
+        fail_input(problems)
+    return frozenset(skipped)
 
 
 def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
@@ -147,39 +183,39 @@ def numbers(frame: pd.DataFrame, kpi: str) -> list[float]:
 
 def point_table(spec: Sweep, index: int, result: sweep.SweepResult,
                 kpis: tuple[str, ...]) -> Table:
+    """A point's KPIs: mean over its interval, and (but for the base point) the paired
+    difference from the base point over its interval; stacked, so it fits 80 columns."""
     point = spec.points[index]
     base = spec.points[spec.base_point]
+    base_point = index == spec.base_point
     title = f"point {index}: {spec.describe(point)}"
-    if index != spec.base_point:
-        title += f"   (differences against point {base.index}: {spec.describe(base)})"
-    else:
-        title += "   (the base point)"
-    table = Table(title=title, title_justify="left")
-    for column in ("KPI", "mean", "95% CI", "difference", "95% CI of difference", "n"):
-        table.add_column(column, justify="left" if column == "KPI" else "right")
+    title += ("   (the base point)" if base_point else
+              f"   (differences against point {base.index}: {spec.describe(base)})")
+    columns = ("mean\n95% CI", *(() if base_point else ("difference\n95% CI",)), "n")
+    table = kpi_frame(title, kpis, columns, justify="left")
     summary = result.summary[result.summary["point"] == index].set_index("kpi")
     differences = result.differences[result.differences["point"] == index].set_index("kpi")
-    base_point = index == spec.base_point
     for name in kpis:
         mean, low, high, n = numbers(summary, name)
         change, change_low, change_high, _ = numbers(differences, name)
-        table.add_row(name, show(name, mean), interval(name, low, high),
-                      "" if base_point else show_change(name, change),
-                      "" if base_point else change_interval(name, change_low, change_high),
-                      str(int(n)))
+        cells = [f"{show(name, mean)}\n{interval(name, low, high)}"]
+        if not base_point:
+            cells.append(f"{show_change(name, change)}\n"
+                         f"{change_interval(name, change_low, change_high)}")
+        table.add_row(name, *cells, str(int(n)))
     return table
 
 
-def overview_table(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...]) -> Table:
-    """Points down, KPIs across: the mean of each, to see the whole sweep at once."""
-    table = Table(title=f"{spec.name}: mean of each KPI per point (95% CIs in the tables "
-                        "above)", title_justify="left")
-    for column in ("point", *spec.keys):
-        table.add_column(column)
-    for name in kpis:
-        table.add_column(name.replace("_", " "), justify="right")
+def overview_tables(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...],
+                    width: int) -> list[Table]:
+    """KPIs down, points across: the mean of each, to see the whole sweep at once; as many
+    tables as it takes for the points to fit `width` columns."""
     means = result.summary.set_index(["point", "kpi"])["mean"]
-    for point in spec.points:
-        table.add_row(str(point.index), *(str(point.settings[key]) for key in spec.keys),
-                      *(show(name, float(means[(point.index, name)])) for name in kpis))
-    return table
+    columns = [(f"point {p.index}\n" + "\n".join(str(p.settings[key]) for key in spec.keys),
+                [show(name, float(means[(p.index, name)])) for name in kpis])
+               for p in spec.points]
+    return kpi_tables(f"{spec.name}: means per point (under each, {', '.join(spec.keys)})",
+                      kpis, columns, width, POINT_WIDTH)
+
+
+POINT_WIDTH = 11  # a point's column: its widest mean ("12h 30m", "100.0%") and borders

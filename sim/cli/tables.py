@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 from rich.table import Table
@@ -60,13 +62,46 @@ def change_interval(name: str, low: float, high: float) -> str:
     return "-" if math.isnan(low) else f"{show_change(name, low)} .. {show_change(name, high)}"
 
 
-def kpi_table(summary: pd.DataFrame, scenario: Scenario) -> Table:
-    table = Table(title=f"{scenario.name}: {scenario.replications} replications, "
-                        f"KPIs over [{format_duration(scenario.warmup)}, "
-                        f"{format_duration(scenario.horizon)}]")
-    for column in ("KPI", "mean", "95% CI", "n"):
-        table.add_column(column, justify="left" if column == "KPI" else "right")
+def kpi_frame(title: str, kpis: Iterable[str], columns: Sequence[str],
+              justify: Any = "center") -> Table:
+    """An empty table of KPIs down, made to fit a terminal of 80 columns: KPI names are
+    never cut (the column is as wide as the longest), the other columns wrap at spaces and
+    fold a word too long for them rather than cut it off with an ellipsis."""
+    table = Table(title=title, title_justify=justify)
+    table.add_column("KPI", no_wrap=True, min_width=max(map(len, kpis), default=3))
+    for column in columns:
+        table.add_column(column, justify="right", overflow="fold")
+    return table
+
+
+Column = tuple[str, list[str]]  # a header and a cell for each KPI, in order
+
+
+def kpi_tables(title: str, kpis: Sequence[str], columns: Sequence[Column], width: int,
+               column_width: int) -> list[Table]:
+    """KPIs down and `columns` across, in as many tables as it takes to fit `width` (each
+    with the KPI column), each value column taking about `column_width` with its border."""
+    per_table = max(1, (width - max(map(len, kpis), default=3) - 4) // column_width)
+    tables = []
+    for first in range(0, len(columns), per_table):
+        part = columns[first:first + per_table]
+        table = kpi_frame(title if not first else f"{title}, continued", kpis,
+                          [header for header, _ in part], justify="left")
+        for row, name in enumerate(kpis):
+            table.add_row(name, *(cells[row] for _, cells in part))
+        tables.append(table)
+    return tables
+
+
+def kpi_table(summary: pd.DataFrame, scenario: Scenario, kpis: tuple[str, ...] = ()) -> Table:
+    """Every KPI's mean and interval (only `kpis` when given), and why one is undefined."""
+    shown = [name for name in summary["kpi"] if not kpis or name in kpis]
+    table = kpi_frame(f"{scenario.name}: {scenario.replications} replications, KPIs over "
+                      f"[{format_duration(scenario.warmup)}, "
+                      f"{format_duration(scenario.horizon)}]", shown, ("mean", "95% CI", "n"))
     for name, mean, low, high, n in summary.itertuples(index=False, name=None):
+        if kpis and name not in kpis:
+            continue
         if n == 0:
             table.add_row(name, "undefined", why_undefined(name, scenario), "0")
         else:
@@ -74,15 +109,14 @@ def kpi_table(summary: pd.DataFrame, scenario: Scenario) -> Table:
     return table
 
 
-def view_table(view: View, scenario: Scenario) -> Table:
-    """A per-skill or per-group table: one column per skill or group, mean and interval."""
+def view_table(view: View, scenario: Scenario, kpis: tuple[str, ...] = ()) -> Table:
+    """A per-skill or per-group table: one column per skill or group, mean and interval
+    (only the KPIs of `kpis` when given)."""
     what = "skill" if view.key == "skill" else "agent group"
-    table = Table(title=f"{scenario.name}: KPIs by {what} (mean, 95% CI)")
-    table.add_column("KPI")
-    for part in view.names:
-        table.add_column(part, justify="right")
+    shown = [name for name in dict.fromkeys(view.summary["kpi"]) if not kpis or name in kpis]
+    table = kpi_frame(f"{scenario.name}: KPIs by {what} (mean, 95% CI)", shown, view.names)
     summary = view.summary.set_index([view.key, "kpi"])
-    for name in dict.fromkeys(view.summary["kpi"]):
+    for name in shown:
         cells = []
         for part in view.names:
             row = summary.loc[(part, name)]
@@ -94,8 +128,26 @@ def view_table(view: View, scenario: Scenario) -> Table:
 
 
 def report_target(target: Target, reached: pd.DataFrame, replications: int) -> None:
-    worst = float(reached["ratio"].max()) if len(reached) else math.inf
-    met = worst <= 1
-    say(f"precision goal ({target.describe()}): "
-        f"{'met' if met else 'NOT met'} with {replications} replications"
-        + ("" if met else f" (cap {target.cap}); widest is {worst:.2f}x the target"))
+    """Whether the goal was met; if not, the widest interval against the goal and the KPIs
+    that have none (defined in fewer than two replications)."""
+    labels = [_label(row) for row in reached.to_dict("records")]
+    ratios = reached["ratio"].to_numpy(dtype=float)
+    pending = [label for label, ratio in zip(labels, ratios, strict=True) if math.isnan(ratio)]
+    measured = [(ratio, label) for label, ratio in zip(labels, ratios, strict=True)
+                if not math.isnan(ratio)]
+    met = bool(measured) and not pending and max(measured)[0] <= 1
+    line = (f"precision goal ({target.describe()}): {'met' if met else 'NOT met'} with "
+            f"{replications} replications")
+    if not met:
+        line += f" (cap {target.cap})"
+        if measured:
+            ratio, label = max(measured)
+            line += f"; widest is {label} at {ratio:.2f}x the target"
+        if pending:
+            line += (f"; no interval for {', '.join(pending)} (defined in fewer than 2 "
+                     "replications)")
+    say(line)
+
+
+def _label(row: dict[Any, Any]) -> str:
+    return f"{row['kpi']} at point {int(row['point'])}" if "point" in row else str(row["kpi"])

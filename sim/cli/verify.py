@@ -9,20 +9,21 @@ from rich.table import Table
 
 from sim.analysis.verify import CONFIDENCE, per_check_confidence, total_jobs, verify
 from sim.cli import output
-from sim.cli.output import Bar, executor, fail_input, guarded, say, workers_option
+from sim.cli.options import executor_options
+from sim.cli.output import Bar, executor, fail_input, guarded, say
 
 
 @click.command(name="verify")
 @click.option("-r", "--replications", default=20, show_default=True,
               help="Replications per configuration.")
-@workers_option
-def command(replications: int, workers: int | None) -> None:
+@executor_options
+def command(replications: int, workers: int | None, scheduler: str | None) -> None:
     """Check the simulator against queueing theory.
 
     Exits 1 when a check fails."""
     if replications < 2:
         fail_input([f"--replications {replications}: need at least 2 for an interval"])
-    pool = executor(workers, total_jobs(replications))
+    pool = executor(workers, total_jobs(replications), scheduler)
     with Bar(False, "verify") as bar:
         bar.total(total_jobs(replications))
         checks = guarded(lambda: verify(replications, pool, bar.advance))

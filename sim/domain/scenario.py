@@ -42,6 +42,12 @@ HIPAA_REFUSAL = (
 )
 
 
+def _made(factory: Any, **constraints: Any) -> Any:
+    """A field whose default is made fresh for each scenario; the schema still shows it."""
+    return Field(default_factory=factory, json_schema_extra={"default": factory()},
+                 **constraints)
+
+
 def _bounded(low: float, high: float, what: str) -> Any:
     def check(seconds: float) -> float:
         if not low <= seconds <= high:
@@ -102,7 +108,7 @@ ClockTime = Annotated[str, BeforeValidator(_clock_time)]
 class Shift(Model):
     """Weekly working hours; the default is around the clock, every day."""
 
-    days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS), min_length=1)
+    days: list[Weekday] = _made(lambda: list(ALL_DAYS), min_length=1)
     start: ClockTime = "00:00"
     end: ClockTime = "24:00"
 
@@ -238,14 +244,14 @@ class Arrivals(Model):
     per_day: Annotated[Real, Field(ge=0), at_most(
         MAX_PER_DAY, "new conversations a day: each one is simulated one by one, and more "
         "would exhaust memory")]
-    weekday_weights: WeekdayWeights = Field(default_factory=lambda: [1.0] * 7)
-    hour_weights: HourWeights = Field(default_factory=lambda: [1.0] * 24)
+    weekday_weights: WeekdayWeights = _made(lambda: [1.0] * 7)
+    hour_weights: HourWeights = _made(lambda: [1.0] * 24)
     skills: Annotated[dict[Name, Real], Field(min_length=1), AfterValidator(_shares)]
     priorities: Annotated[
         dict[Annotated[Whole, Field(ge=0, le=1_000_000)], Real],
         Field(min_length=1),
         AfterValidator(_shares),
-    ] = Field(default_factory=lambda: {0: 1.0})
+    ] = _made(lambda: {0: 1.0})
 
 
 class ReplyProbability(Model):
