@@ -199,11 +199,13 @@ class SweepResult:
 
 
 def settings_frame(sweep: Sweep) -> pd.DataFrame:
-    return pd.DataFrame([{"point": p.index, **{k: _text(p.settings[k]) for k in sweep.keys}}
+    return pd.DataFrame([{"point": p.index,
+                          **{k: setting_text(p.settings[k]) for k in sweep.keys}}
                          for p in sweep.points])
 
 
-def _text(value: Any) -> Any:
+def setting_text(value: Any) -> Any:
+    """A setting as points.csv holds it: scalars as they are, lists and mappings as JSON."""
     return value if isinstance(value, int | float | str | bool) else json.dumps(value)
 
 
