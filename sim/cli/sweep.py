@@ -27,6 +27,7 @@ from sim.cli.output import (
     executor,
     fail_input,
     force_option,
+    format_option,
     precision_options,
     refused,
     say,
@@ -49,11 +50,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-            replications: int | None, events: bool, figures: bool,
+            replications: int | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
@@ -73,7 +75,7 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     pool = executor(workers, len(spec.points) * wanted, scheduler)
     check_memory(file, [point.scenario for point in spec.points], pool, force)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet)
+                quiet, table_format == "xlsx")
     try:
         with claimed(folder):
             run_plan(plan)
@@ -94,11 +96,13 @@ class Plan:
     shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
     workers: int | None
     quiet: bool
+    workbook: bool = False
 
 
 def run_plan(plan: Plan) -> None:
     spec, folder, target = plan.spec, plan.folder, plan.target
-    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers))
+    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers),
+                           workbook=plan.workbook)
     store = sweep.Store(folder)
     with Bar(plan.quiet, spec.name) as bar:
         done = guarded_sweep(lambda: run_sweep(spec, folder, plan.wanted, plan.pool, options,
