@@ -201,7 +201,7 @@ def swept(tiny: Path) -> sim.SweepResults:
     spec = {"base": str(tiny), "replications": 2,
             "grid": {"flex.reservation_timeout": ["30s", "2m"],
                      "agents.team.count": [3, 4]}}
-    return sim.sweep(spec, out=tiny.parent / "sw", workers=1)
+    return sim.sweep(spec, overrides=["horizon=2d"], out=tiny.parent / "sw", workers=1)
 
 
 def test_sweep_from_a_dict_gives_tidy_frames(swept: sim.SweepResults) -> None:
@@ -213,6 +213,7 @@ def test_sweep_from_a_dict_gives_tidy_frames(swept: sim.SweepResults) -> None:
     table = done.table()
     assert list(table.columns) == ["point", *done.keys, *KPI_NAMES] and len(table) == 4
     assert done.scenario(3).agents[0].count == 4
+    assert {done.scenario(p).horizon for p in done.points["point"]} == {2 * 86400}
     assert isinstance(sim.open(done.folder), sim.SweepResults)
     assert isinstance(done.plot("service_level", against="agents.team.count"), Figure)
     with pytest.raises(ValueError, match="was not swept"):
@@ -258,6 +259,7 @@ def test_a_plot_of_differences_says_what_they_are_from(swept: sim.SweepResults) 
     axes = figure.axes[0]
     assert "paired difference from flex.reservation_timeout=2m" in axes.get_title()
     assert axes.get_ylabel() == "difference in service_level (percentage points)"
+    assert axes.yaxis.get_major_formatter().symbol == ""  # points, not "%" of a share
     assert [text.get_text() for text in axes.get_legend().get_texts()] == [
         "flex.reservation_timeout=30s", "flex.reservation_timeout=2m"]
 

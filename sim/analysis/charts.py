@@ -35,8 +35,8 @@ def label_axis(axes: Axes, kpi: str, which: str = "y", difference: bool = False)
         axis.set_label_text(f"difference in {kpi} ({shown})")
     else:
         axis.set_label_text(f"{kpi} ({unit(kpi)})")
-    if kpi in RATES:
-        axis.set_major_formatter(PercentFormatter(1.0))
+    if kpi in RATES:  # a difference's ticks are points, named once in the label
+        axis.set_major_formatter(PercentFormatter(1.0, symbol="" if difference else "%"))
 
 
 def sweep_figures(summary: pd.DataFrame, points: pd.DataFrame, keys: tuple[str, ...],
