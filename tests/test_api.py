@@ -196,11 +196,16 @@ def test_ccsim_compare_refuses_a_scenario_twice(tiny: Path) -> None:
 
 # sweeps ------------------------------------------------------------------------------------
 
-def test_sweep_from_a_dict_gives_tidy_frames(tiny: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def swept(tiny: Path) -> sim.SweepResults:
     spec = {"base": str(tiny), "replications": 2,
             "grid": {"flex.reservation_timeout": ["30s", "2m"],
                      "agents.team.count": [3, 4]}}
-    done = sim.sweep(spec, out=tmp_path / "sw", workers=1)
+    return sim.sweep(spec, overrides=["horizon=2d"], out=tiny.parent / "sw", workers=1)
+
+
+def test_sweep_from_a_dict_gives_tidy_frames(swept: sim.SweepResults) -> None:
+    done = swept
     assert done.keys == ["flex.reservation_timeout", "agents.team.count"]
     summary = done.summary
     assert list(summary.columns[:3]) == ["point", *done.keys]
@@ -208,10 +213,55 @@ def test_sweep_from_a_dict_gives_tidy_frames(tiny: Path, tmp_path: Path) -> None
     table = done.table()
     assert list(table.columns) == ["point", *done.keys, *KPI_NAMES] and len(table) == 4
     assert done.scenario(3).agents[0].count == 4
+    assert {done.scenario(p).horizon for p in done.points["point"]} == {2 * 86400}
     assert isinstance(sim.open(done.folder), sim.SweepResults)
     assert isinstance(done.plot("service_level", against="agents.team.count"), Figure)
     with pytest.raises(ValueError, match="was not swept"):
         done.plot("service_level", against="horizon")
+
+
+def test_differences_from_pair_each_point_with_its_reference(swept: sim.SweepResults) -> None:
+    frame = swept.differences_from({"flex.reservation_timeout": "2m"})
+    points = swept.points.set_index("point")
+    kpis = swept.kpis.set_index(["point", "replication"])
+    assert len(frame) == 4 * len(KPI_NAMES)
+    for row in frame[frame["kpi"] == "mean_handle_time"].itertuples():
+        reference = points.loc[row.reference]
+        assert reference["flex.reservation_timeout"] == "2m"
+        assert reference["agents.team.count"] == points.loc[row.point, "agents.team.count"]
+        delta = (kpis.loc[row.point, "mean_handle_time"]
+                 - kpis.loc[row.reference, "mean_handle_time"]).to_numpy(float)
+        assert row.mean == pytest.approx(delta.mean())
+        assert (row.ci_low, row.ci_high) == pytest.approx(t_interval(delta)[1:3], nan_ok=True)
+    at_reference = frame[frame["point"] == frame["reference"]]
+    assert set(at_reference["point"]) == set(frame["reference"])
+    assert len(set(frame["reference"])) == 2
+    assert (at_reference["mean"].dropna() == 0).all()
+
+
+def test_differences_from_one_reference_for_every_point(swept: sim.SweepResults) -> None:
+    frame = swept.differences_from({"flex.reservation_timeout": "30s", "agents.team.count": 3})
+    assert set(frame["reference"]) == {0} and set(frame["point"]) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(("reference", "message"), [
+    ({"horizon": "3d"}, "was not swept"), ({}, "was not swept"),
+    ({"flex.reservation_timeout": "5m"}, "no point has flex.reservation_timeout=5m")])
+def test_differences_from_refuses_a_reference_that_is_no_point(
+        swept: sim.SweepResults, reference: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        swept.differences_from(reference)
+
+
+def test_a_plot_of_differences_says_what_they_are_from(swept: sim.SweepResults) -> None:
+    figure = swept.plot("service_level", against="agents.team.count",
+                        differences_from={"flex.reservation_timeout": "2m"})
+    axes = figure.axes[0]
+    assert "paired difference from flex.reservation_timeout=2m" in axes.get_title()
+    assert axes.get_ylabel() == "difference in service_level (percentage points)"
+    assert axes.yaxis.get_major_formatter().symbol == ""  # points, not "%" of a share
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == [
+        "flex.reservation_timeout=30s", "flex.reservation_timeout=2m"]
 
 
 def test_every_name_docs_api_md_documents_exists() -> None:

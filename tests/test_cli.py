@@ -523,8 +523,12 @@ def test_progress_is_plain_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
                    "--no-figures")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("tiny: ")]
-    assert lines[0].startswith("tiny: 1/3 runs, ") and "left" in lines[0]
+    # in this process (one worker), the first line is the first run's first simulated day
+    assert lines[0].startswith("tiny: 0/3 runs, ") and "left" in lines[0]
+    horizon = load_scenario(source).horizon / 86_400
+    assert f", replication 0 at day 1.0 of {horizon:g} ({1 / horizon:.0%})," in lines[0]
     assert lines[-1].startswith("tiny: 3/3 runs, ") and "left" not in lines[-1]
+    assert "replication" not in lines[-1]
     assert "\x1b[" not in result.stderr  # no terminal control codes in a log
 
 

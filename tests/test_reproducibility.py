@@ -16,11 +16,13 @@ from sim.analysis.executors import LocalPool, Serial, run_all
 from sim.analysis.experiment import jobs_for
 from sim.domain.demand import arrival_parts
 from sim.domain.scenario import Scenario
+from sim.domain.scenario_file import load_scenario
 from sim.domain.streams import Streams
-from sim.engine.model import run_replication
+from sim.engine.model import Replication, run_replication
 from tests.scripted import merge
 
 ROOT = Path(__file__).resolve().parent.parent
+DAY = 86_400.0
 
 BUSY: dict = {
     "name": "busy",
@@ -150,3 +152,22 @@ def test_a_longer_horizon_keeps_the_earlier_arrivals() -> None:
     count = len(short["times"])
     for name in short:
         np.testing.assert_array_equal(long[name][:count], short[name])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
+                         ids=lambda path: path.stem)
+def test_a_run_that_reports_progress_logs_the_same_events(path: Path) -> None:
+    scenario = load_scenario(path, ["horizon=4d", "warmup=1d"])
+    plain = Replication(scenario, 1).run()
+    reached: list[float] = []
+    chunked = Replication(scenario, 1).run(progress=reached.append)
+    assert chunked.digest() == plain.digest()
+    assert reached == [DAY * d for d in (1, 2, 3, 4)]
+
+
+def test_progress_reaches_a_horizon_that_is_not_whole_days() -> None:
+    scenario = Scenario.model_validate(merge(BUSY, {"horizon": "100h"}))
+    reached: list[float] = []
+    chunked = Replication(scenario, 0).run(progress=reached.append)
+    assert chunked.digest() == Replication(scenario, 0).run().digest()
+    assert reached == [DAY, 2 * DAY, 3 * DAY, 4 * DAY, 100 * 3600]

@@ -12,6 +12,7 @@ import pytest
 
 from sim.analysis.catalogue import KPI_NAMES
 from sim.domain.sweep_file import MAX_POINTS, load_sweep
+from sim.domain.yaml_tree import ScenarioError
 from tests.invoke import ccsim, no_crash
 from tests.test_cli import expectations, header, prefix
 
@@ -117,3 +118,47 @@ def test_grid_values_are_applied_as_written(tmp_path: Path) -> None:
     delays = sorted({point.scenario.customers.reply_delay.expected() for point in loaded.points})
     assert delays == [3600, 7200]
     assert {point.scenario.start.day for point in loaded.points} == {5, 6}
+
+
+def test_overrides_apply_to_the_base_of_every_point(tmp_path: Path) -> None:
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  agents.general.count: [2, 3]\n")
+    loaded = load_sweep(path, KPI_NAMES, overrides=["horizon=2d", "warmup=6h"])
+    assert [(p.scenario.horizon, p.scenario.warmup) for p in loaded.points] == [
+        (2 * 86400, 6 * 3600)] * 2
+    assert [p.scenario.agents[0].count for p in loaded.points] == [2, 3]
+    assert loaded.base_point == 1  # the base's own count, with the overrides
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("agents.general.count=4", "agents.general.count is swept; an override cannot also set it"),
+    ("flex.nosuch=1", "unknown key 'nosuch'"),
+    ("warmup=3d", "--set warmup=3d")])
+def test_an_override_that_cannot_apply_is_refused_naming_it(
+        tmp_path: Path, override: str, message: str) -> None:
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  agents.general.count: [2, 3]\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_sweep(path, KPI_NAMES, overrides=[override])
+    assert message in str(raised.value)
+    assert override.partition("=")[0] in str(raised.value)
+
+
+def test_an_override_leaves_a_base_valid_only_with_its_grid_to_the_grid(tmp_path: Path) -> None:
+    base = BASE.replace("count: 3", "count: -1")
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  agents.general.count: [2, 3]\n", base)
+    loaded = load_sweep(path, KPI_NAMES, overrides=["horizon=2d", "warmup=6h"])
+    assert [p.scenario.horizon for p in loaded.points] == [2 * 86400] * 2
+
+
+def test_ccsim_sweep_set_overrides_the_base(tmp_path: Path) -> None:
+    path = write(tmp_path, "base: base.yaml\nreplications: 1\ngrid:\n"
+                           "  agents.general.count: [2, 3]\n")
+    out = tmp_path / "out"
+    result = ccsim("sweep", path, "--set", "horizon=1d", "--out", out, "-w", "1", "-q",
+                   "--no-events", "--no-figures")
+    no_crash(result)
+    assert result.exit_code == 0, result.output
+    for point in (0, 1):
+        assert "horizon: 1d" in (out / "points" / f"point={point}" / "scenario.yaml").read_text()
+    refused = ccsim("sweep", path, "--set", "agents.general.count=5", "--out", tmp_path / "x")
+    assert refused.exit_code == 2 and "is swept" in refused.stderr
+    assert not (tmp_path / "x").exists()

@@ -68,15 +68,17 @@ def open(folder: str | Path) -> Run | SweepResults | Comparison:
 
 
 def sweep(spec: str | Path | Mapping[str, Any], *, replications: int | None = None,
-          workers: int | None = None, scheduler: str | None = None,
+          overrides: Iterable[str] = (), workers: int | None = None,
+          scheduler: str | None = None,
           out: str | Path | None = None, events: bool = False, figures: bool = True,
           kpis: Iterable[str] = (), progress: bool = False, force: bool = False
           ) -> SweepResults:
     """Run every point of a sweep (a sweep file, or the same as a dict, whose `base:` is
-    then relative to the working directory) over the same seeds, resuming its folder."""
+    then relative to the working directory) over the same seeds, resuming its folder.
+    `overrides` apply to the base scenario before the grid."""
     from sim.analysis.catalogue import KPI_NAMES
 
-    plan = _sweep_plan(spec, KPI_NAMES, force)
+    plan = _sweep_plan(spec, KPI_NAMES, force, list(overrides))
     chosen = tuple(kpis) or plan.kpis
     folder = Path(out) if out is not None else Path("results") / "sweeps" / plan.name
     _run_plan(plan, folder, replications, workers, scheduler, force, progress,
@@ -126,11 +128,11 @@ def resolve(scenario: ScenarioLike, overrides: Iterable[str] = (),
 
 
 def _sweep_plan(spec: str | Path | Mapping[str, Any], kpi_names: tuple[str, ...],
-                force: bool) -> Sweep:
+                force: bool, overrides: list[str]) -> Sweep:
     if isinstance(spec, Mapping):  # JSON is YAML: read it as the same file would be
         text = json.dumps(dict(spec), default=str)
-        return parse_sweep(text, Path.cwd() / "sweep", kpi_names, force)
-    return load_sweep(spec, kpi_names, force)
+        return parse_sweep(text, Path.cwd() / "sweep", kpi_names, force, overrides)
+    return load_sweep(spec, kpi_names, force, overrides)
 
 
 def _run_plan(plan: Sweep, folder: Path, replications: int | None, workers: int | None,

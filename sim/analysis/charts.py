@@ -27,11 +27,16 @@ def scaled(kpi: str, values: np.ndarray) -> np.ndarray:
     return values / HOUR if kpi in TIMES else values
 
 
-def label_axis(axes: Axes, kpi: str, which: str = "y") -> None:
+def label_axis(axes: Axes, kpi: str, which: str = "y", difference: bool = False) -> None:
+    """`kpi (unit)`; a difference of shares is in percentage points, not percent of them."""
     axis = axes.yaxis if which == "y" else axes.xaxis
-    axis.set_label_text(f"{kpi} ({unit(kpi)})")
-    if kpi in RATES:
-        axis.set_major_formatter(PercentFormatter(1.0))
+    if difference:
+        shown = "percentage points" if kpi in RATES else unit(kpi)
+        axis.set_label_text(f"difference in {kpi} ({shown})")
+    else:
+        axis.set_label_text(f"{kpi} ({unit(kpi)})")
+    if kpi in RATES:  # a difference's ticks are points, named once in the label
+        axis.set_major_formatter(PercentFormatter(1.0, symbol="" if difference else "%"))
 
 
 def sweep_figures(summary: pd.DataFrame, points: pd.DataFrame, keys: tuple[str, ...],
@@ -52,11 +57,14 @@ def sweep_figures(summary: pd.DataFrame, points: pd.DataFrame, keys: tuple[str, 
 
 
 def against(rows: pd.DataFrame, key: str, others: list[str], kpi: str,
-            name: str = "") -> Figure:
-    """`rows` (summary rows of one KPI with the settings as columns) against `key`."""
+            name: str = "", difference_from: str = "") -> Figure:
+    """`rows` (summary rows of one KPI with the settings as columns) against `key`, a line
+    per combination of the `others` that vary (one that does not names no line); with
+    `difference_from` (what the reference is), rows are paired differences from it."""
     figure = Figure(figsize=(8, 4.5))
     axes = figure.subplots()
     labels, positions, numeric = _axis(rows[key].tolist())
+    others = [k for k in others if rows[k].nunique() > 1]
     groups = rows.groupby(others, sort=False) if others else [((), rows)]
     for values, group in groups:
         x = np.array([positions[v] for v in group[key]])
@@ -75,11 +83,16 @@ def against(rows: pd.DataFrame, key: str, others: list[str], kpi: str,
     axes.set_xticks(ticks)
     axes.set_xticklabels([labels[p] for p in ticks])
     axes.set_xlabel(key)
-    label_axis(axes, kpi)
+    label_axis(axes, kpi, difference=bool(difference_from))
     if not numeric:
         axes.set_xlim(min(ticks) - 0.5, max(ticks) + 0.5)
     prefix = f"{name}\n" if name else ""
-    axes.set_title(f"{prefix}{kpi} against {key} (mean and 95% CI over replications)")
+    if difference_from:
+        axes.axhline(0, color="grey", linestyle="--", linewidth=1)
+        axes.set_title(f"{prefix}{kpi}: paired difference from {difference_from}, against "
+                       f"{key}\n(same replications; mean and 95% CI)")
+    else:
+        axes.set_title(f"{prefix}{kpi} against {key} (mean and 95% CI over replications)")
     if others:
         axes.legend(fontsize=8)
     return figure
@@ -115,7 +128,7 @@ def intervals(summary: pd.DataFrame, kpis: tuple[str, ...], by: str, title: str,
         axes.set_yticks(y)
         axes.set_yticklabels([str(v) for v in rows[by]])
         axes.set_ylim(-0.6, len(rows) - 0.4)
-        label_axis(axes, kpi, "x")
+        label_axis(axes, kpi, "x", difference=zero)
     figure.suptitle(title)
     figure.tight_layout()
     return figure

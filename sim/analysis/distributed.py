@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import CancelledError
 from typing import Any
 
-from sim.analysis.experiment import Done, Job, Outcome, check_stop, run_job
+from sim.analysis.experiment import Done, Job, Outcome, Reached, check_stop, run_job
 
 CONNECT_SECONDS = 5.0
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
@@ -62,7 +62,7 @@ class DaskCluster:
         with self._client():
             pass
 
-    def run(self, jobs: Sequence[Job], done: Done) -> None:
+    def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
         _, as_completed = _dask()
         with self._client() as client:
             futures = client.map(run_job, list(jobs), pure=False)

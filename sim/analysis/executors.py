@@ -12,24 +12,26 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from sim.analysis.experiment import Done, Job, Outcome, check_stop, run_job
+from sim.analysis.experiment import Done, Job, Outcome, Reached, check_stop, run_job
 from sim.analysis.orphans import die_with_parent
 
 
 class Executor(Protocol):
     name: str
 
-    def run(self, jobs: Sequence[Job], done: Done) -> None:
-        """Run every job, calling `done` with each outcome as it arrives (any order)."""
+    def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
+        """Run every job, calling `done` with each outcome as it arrives (any order), and
+        `reached` with the simulated time of a run as it goes where the executor can (runs
+        in this process; workers report whole runs only)."""
 
 
 class Serial:
     name = "serial"
 
-    def run(self, jobs: Sequence[Job], done: Done) -> None:
+    def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
         for job in jobs:
             check_stop()
-            done(run_job(job))
+            done(run_job(job, reached))
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
@@ -57,7 +59,7 @@ class LocalPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
-    def run(self, jobs: Sequence[Job], done: Done) -> None:
+    def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_method(),
                                    initializer=worker_started)
         try:
@@ -131,8 +133,8 @@ def executor_for(workers: int | None, jobs: int, scheduler: str | None = None) -
     return Serial() if count <= 1 else LocalPool(count)
 
 
-def run_all(jobs: Sequence[Job], executor: Executor, done: Done | None = None
-            ) -> list[Outcome]:
+def run_all(jobs: Sequence[Job], executor: Executor, done: Done | None = None,
+            reached: Reached | None = None) -> list[Outcome]:
     """Every outcome, in job order (point, replication), whatever order they finished in."""
     outcomes: list[Outcome] = []
 
@@ -141,5 +143,5 @@ def run_all(jobs: Sequence[Job], executor: Executor, done: Done | None = None
         if done is not None:
             done(outcome)
 
-    executor.run(jobs, collect)
+    executor.run(jobs, collect, reached)
     return sorted(outcomes, key=lambda o: (o.point, o.replication))

@@ -50,10 +50,12 @@ class Outcome:
     figures: FigurePart | None = field(default=None, repr=False)
 
 
-def run_job(job: Job) -> Outcome:
-    """Simulate one replication and measure it; runs in whatever process the executor uses."""
+def run_job(job: Job, reached: Reached | None = None) -> Outcome:
+    """Simulate one replication and measure it; runs in whatever process the executor uses.
+    `reached` is told the simulated time the run has reached, about once a simulated day."""
     started = time.perf_counter()
-    log = Replication(job.scenario, job.replication, job.seed).run()
+    log = Replication(job.scenario, job.replication, job.seed).run(
+        progress=None if reached is None else lambda at: reached(job, at))
     m = Measures(EventArrays.from_log(log), Context.of(job.scenario))
     values = measure(m, KPI_NAMES + job.extra)
     return Outcome(job.point, job.replication, values, time.perf_counter() - started,
@@ -68,17 +70,21 @@ def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None =
 
 
 Done = Callable[[Outcome], None]
+Reached = Callable[[Job, float], None]  # a job's run has simulated up to this time (seconds)
 
 
 class Progress(Protocol):
     """Where long work reports: the number of runs expected so far, how many of them were
-    already done (a resumed sweep), and each one done now."""
+    already done (a resumed sweep), each one done now, and how far in simulated time a run
+    in this process has got (runs in worker processes report only when done)."""
 
     def total(self, runs: int) -> None: ...
 
     def completed(self, runs: int) -> None: ...
 
     def advance(self, outcome: Outcome) -> None: ...
+
+    def reached(self, job: Job, at: float) -> None: ...
 
 
 # A stop request (Ctrl-C, or SIGTERM from a process manager, handled alike) is a flag that

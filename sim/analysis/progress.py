@@ -1,6 +1,8 @@
 """Progress as plain lines, for logs, pipes, CI and notebooks (a terminal gets a bar from the
 CLI instead): how many runs of how many, the time so far and an estimate of what is left,
-at most one line every few seconds and always one at the end."""
+at most one line every few seconds and always one at the end. A run in this process also
+says how far it has got in simulated time, so a single long replication shows it is moving,
+and the estimate counts the part of the run already done."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ import sys
 import time
 from typing import TextIO
 
-from sim.analysis.experiment import Outcome
+from sim.analysis.experiment import Job, Outcome
+
+DAY = 86_400.0
 
 
 class LineProgress:
@@ -18,6 +22,7 @@ class LineProgress:
         self.done = self.resumed = 0
         self.started = time.monotonic()
         self.shown = -float("inf")
+        self.running: tuple[Job, float] | None = None  # a run in this process, and its time
 
     def total(self, runs: int) -> None:
         self.runs = runs
@@ -28,8 +33,17 @@ class LineProgress:
 
     def advance(self, outcome: Outcome) -> None:
         self.done += 1
+        self.running = None
+        self._show(final=self.done == self.runs)
+
+    def reached(self, job: Job, at: float) -> None:
+        """A run in this process has simulated up to `at` seconds."""
+        self.running = (job, at)
+        self._show()
+
+    def _show(self, final: bool = False) -> None:
         now = time.monotonic()
-        if now - self.shown >= self.every or self.done == self.runs:
+        if now - self.shown >= self.every or final:
             self.shown = now
             self.stream.write(self.line(now) + "\n")
             self.stream.flush()
@@ -38,9 +52,16 @@ class LineProgress:
         elapsed = now - self.started
         of = f"/{self.runs}" if self.runs is not None else ""
         text = f"{self.label}: {self.done}{of} runs, {_clock(elapsed)} elapsed"
-        fresh = self.done - self.resumed
+        partial = 0.0
+        if self.running is not None:
+            job, at = self.running
+            horizon = job.scenario.horizon
+            partial = at / horizon
+            text += (f", replication {job.replication} at day {at / DAY:.1f} of "
+                     f"{horizon / DAY:g} ({partial:.0%})")
+        fresh = self.done - self.resumed + partial
         if self.runs is not None and fresh > 0 and self.done < self.runs:
-            text += f", about {_clock(elapsed / fresh * (self.runs - self.done))} left"
+            text += f", about {_clock(elapsed / fresh * (self.runs - self.done - partial))} left"
         return text
 
 

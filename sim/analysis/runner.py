@@ -113,7 +113,8 @@ def run_scenario(
             if progress is not None:
                 progress.total(wanted)
             outcomes += run_all(jobs_for(scenario, batch, keep_events=options.events,
-                                         figures=options.figures), executor, done)
+                                         figures=options.figures), executor, done,
+                                None if progress is None else progress.reached)
             summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
             if target is not None:
                 reached = target.reached(summary)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.executors import Executor, run_all
-from sim.analysis.experiment import Job, Outcome
+from sim.analysis.experiment import Job, Outcome, Reached
 from sim.analysis.results import (
     atomic_write_bytes,
     atomic_write_text,
@@ -174,7 +174,8 @@ def missing_jobs(sweep: Sweep, store: Store, replications: int, events: bool) ->
 
 
 def run_missing(sweep: Sweep, store: Store, replications: int, executor: Executor,
-                events: bool, progress: Callable[[Outcome], None] | None = None) -> int:
+                events: bool, progress: Callable[[Outcome], None] | None = None,
+                reached: Reached | None = None) -> int:
     """Run the runs not yet committed; returns how many ran."""
     jobs = missing_jobs(sweep, store, replications, events)
 
@@ -184,7 +185,7 @@ def run_missing(sweep: Sweep, store: Store, replications: int, executor: Executo
         if progress is not None:
             progress(outcome)
 
-    run_all(jobs, executor, done)
+    run_all(jobs, executor, done, reached)
     return len(jobs)
 
 
@@ -199,11 +200,13 @@ class SweepResult:
 
 
 def settings_frame(sweep: Sweep) -> pd.DataFrame:
-    return pd.DataFrame([{"point": p.index, **{k: _text(p.settings[k]) for k in sweep.keys}}
+    return pd.DataFrame([{"point": p.index,
+                          **{k: setting_text(p.settings[k]) for k in sweep.keys}}
                          for p in sweep.points])
 
 
-def _text(value: Any) -> Any:
+def setting_text(value: Any) -> Any:
+    """A setting as points.csv holds it: scalars as they are, lists and mappings as JSON."""
     return value if isinstance(value, int | float | str | bool) else json.dumps(value)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,19 +83,60 @@ class SweepResults:
         order = list(dict.fromkeys(self.summary["kpi"]))
         return self.points.merge(wide[order].reset_index(), on="point")
 
-    def plot(self, kpi: str, against: str | None = None) -> Figure:
+    def differences_from(self, reference: Mapping[str, Any]) -> pd.DataFrame:
+        """One row per point and KPI: the paired difference (same replications) from the
+        point that has the `reference` settings and this point's other settings, named in
+        the `reference` column. `{"flex.reservation_timeout": "2m"}` gives the effect of
+        each timeout against 2m at each staffing of a timeout x staffing sweep."""
+        from sim.analysis.sweep import paired_differences
+
+        pairs = self._references(reference)
+        frames = []
+        for ref in dict.fromkeys(pairs["reference"].tolist()):
+            group = pairs[pairs["reference"] == ref]
+            chosen = self.kpis[self.kpis["point"].isin([*group["point"], ref])]
+            frames.append(paired_differences(chosen, int(ref)).merge(group, on="point"))
+        together = pd.concat(frames).sort_values("point", kind="stable")
+        return self.points.merge(together, on="point")
+
+    def plot(self, kpi: str, against: str | None = None,
+             differences_from: Mapping[str, Any] | None = None) -> Figure:
         """`kpi`'s mean and 95% CI against a swept setting (default: the first), a line per
-        combination of the other settings."""
+        combination of the other settings that vary; with `differences_from`, the paired
+        differences from those settings (see `differences_from`)."""
         from sim.analysis import charts
 
         key = against or self.keys[0]
         if key not in self.keys:
             raise ValueError(f"{key!r} was not swept; the swept settings: {self.keys}")
-        rows = self.summary[self.summary["kpi"] == kpi]
+        table = self.summary if differences_from is None else self.differences_from(
+            differences_from)
+        rows = table[table["kpi"] == kpi]
         if rows.empty:
             raise ValueError(f"{kpi!r} is not a KPI (see docs/kpis.md)")
         return charts.against(rows, key, [k for k in self.keys if k != key], kpi,
-                              str(self.manifest.get("sweep", "")))
+                              str(self.manifest.get("sweep", "")),
+                              _described(differences_from or {}))
+
+    def _references(self, reference: Mapping[str, Any]) -> pd.DataFrame:
+        """`point` and `reference`: the point each point is compared with."""
+        from sim.analysis.sweep import setting_text
+
+        unknown = [key for key in reference if key not in self.keys]
+        if unknown or not reference:
+            raise ValueError(f"{unknown or 'nothing'} was not swept; give the reference as "
+                             f"values of the swept settings: {self.keys}")
+        chosen = pd.Series(True, index=self.points.index)
+        for key, value in reference.items():
+            chosen &= self.points[key].astype(str) == str(setting_text(value))
+        if not chosen.any():
+            raise ValueError(f"no point has {_described(reference)}")
+        others = [key for key in self.keys if key not in reference]
+        found = self.points.loc[chosen, ["point", *others]].rename(
+            columns={"point": "reference"})
+        pairs = self.points.merge(found, on=others) if others else self.points.merge(
+            found, how="cross")
+        return pairs[["point", "reference"]]
 
     def _with_settings(self, name: str) -> pd.DataFrame:
         frame = pd.read_csv(self.folder / name)
@@ -112,9 +154,10 @@ class Comparison(SweepResults):
     def scenarios(self) -> list[str]:
         return [str(name) for name in self.points["scenario"]]
 
-    def plot(self, kpi: str, against: str | None = None) -> Figure:
+    def plot(self, kpi: str, against: str | None = None,
+             differences_from: Mapping[str, Any] | None = None) -> Figure:
         """`kpi`'s mean and 95% CI per scenario."""
-        return super().plot(kpi, "scenario")
+        return super().plot(kpi, "scenario", differences_from)
 
     def plot_differences(self, *kpis: str) -> Figure:
         """Each scenario's paired difference from the first, with its 95% CI."""
@@ -126,3 +169,7 @@ class Comparison(SweepResults):
         return intervals(others, chosen, "scenario",
                          f"Difference from {self.scenarios[self.base_point]} "
                          "(same replications; mean and 95% CI)", zero=True)
+
+
+def _described(settings: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in settings.items())

@@ -83,7 +83,8 @@ def _until_precise(spec: Sweep, store: sweep.Store, wanted: int, executor: Execu
             progress.total(len(spec.points) * wanted)
             progress.completed(_done(store, options.events, wanted))
         sweep.run_missing(spec, store, wanted, executor, options.events,
-                          None if progress is None else progress.advance)
+                          None if progress is None else progress.advance,
+                          None if progress is None else progress.reached)
         result = sweep.aggregate(spec, store, wanted)
         if target is None:
             return result, wanted

@@ -28,7 +28,7 @@ from sim.cli.options import workers_option as workers_option
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
-    from sim.analysis.experiment import Outcome
+    from sim.analysis.experiment import Job, Outcome
     from sim.analysis.stats import Target
     from sim.domain.scenario import Scenario
 
@@ -192,15 +192,20 @@ def step_of(workers: int | None) -> int:
 
 class Bar:
     """Progress across runs with an ETA, on stderr: a bar on a terminal, plain lines every
-    few seconds elsewhere (logs, CI), nothing when quiet.
+    few seconds elsewhere (logs, CI), nothing when quiet. A run in this process (one
+    worker) moves the bar by the part of its horizon simulated, and names the day reached.
 
-    It redraws when a run finishes rather than from a refresh thread, so that this process
-    stays single-threaded and can fork its workers (see sim.analysis.experiment)."""
+    It redraws when a run finishes or reports rather than from a refresh thread, so that
+    this process stays single-threaded and can fork its workers (see
+    sim.analysis.experiment)."""
 
     def __init__(self, quiet: bool, label: str) -> None:
+        import time
+
         from sim.analysis.progress import LineProgress
 
         terminal = stderr.is_terminal
+        self.label, self.clock, self.drawn, self.whole = label, time.monotonic, 0.0, 0
         self.lines = None if quiet or terminal else LineProgress(label, _ERR)
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -214,14 +219,29 @@ class Bar:
             self.lines.total(runs)
 
     def completed(self, runs: int) -> None:
+        self.whole = runs
         self.progress.update(self.task, completed=runs, refresh=True)
         if self.lines is not None:
             self.lines.completed(runs)
 
     def advance(self, outcome: Outcome) -> None:
-        self.progress.update(self.task, advance=1, refresh=True)
+        self.whole += 1
+        self.progress.update(self.task, completed=self.whole, description=self.label,
+                             refresh=True)
         if self.lines is not None:
             self.lines.advance(outcome)
+
+    def reached(self, job: Job, at: float) -> None:
+        if self.lines is not None:
+            self.lines.reached(job, at)
+        now = self.clock()
+        if now - self.drawn < 0.5:  # a short run reports many days a second
+            return
+        self.drawn = now
+        horizon = job.scenario.horizon
+        self.progress.update(
+            self.task, completed=self.whole + at / horizon, refresh=True,
+            description=f"{self.label} (day {at / 86_400:.1f} of {horizon / 86_400:g})")
 
     def __enter__(self) -> Bar:
         self.progress.start()

@@ -58,6 +58,8 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("--out", type=click.Path(path_type=Path),
               help="Sweep folder [default: results/sweeps/<sweep>]; rerun to resume.")
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting of the base scenario, e.g. horizon=7d.")
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
 @format_option
@@ -65,12 +67,13 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-            replications: int | None, events: bool, figures: bool, table_format: str,
+            replications: int | None, overrides: tuple[str, ...], events: bool, figures: bool,
+            table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
     try:
-        spec = load_sweep(file, KPI_NAMES, force)
+        spec = load_sweep(file, KPI_NAMES, force, overrides)
     except ScenarioError as error:
         fail_input(error.problems)
     chosen = kpis or spec.kpis or sweep.DEFAULT_KPIS

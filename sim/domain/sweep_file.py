@@ -2,7 +2,8 @@
 
 Every grid point is built by applying its settings to the base scenario's YAML with the same
 machinery as `--set`, and validated before anything runs; a bad value is reported at its
-place in the sweep file.
+place in the sweep file. Overrides (`--set` options, e.g. a shorter horizon for a quick look)
+apply to the base first, checked as they are on the scenario file itself.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import copy
 import itertools
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,10 +22,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sim.domain.numbers import Whole
 from sim.domain.scenario import Name, Scenario
-from sim.domain.scenario_file import scenario_name
+from sim.domain.scenario_file import load_scenario, scenario_name
 from sim.domain.schema_errors import schema_problems
 from sim.domain.source_text import read_source
-from sim.domain.yaml_tree import Loc, Problem, ScenarioError, assign, read_tree
+from sim.domain.yaml_tree import (
+    Loc,
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    assign,
+    read_tree,
+)
 
 MAX_POINTS = 1_000  # without --force; a sweep is read, run and plotted point by point
 NOT_GRID_KEYS = {
@@ -67,17 +76,18 @@ class Sweep:
         return ", ".join(f"{key}={point.settings[key]}" for key in self.keys)
 
 
-def load_sweep(path: str | Path, kpi_names: tuple[str, ...], force: bool = False) -> Sweep:
+def load_sweep(path: str | Path, kpi_names: tuple[str, ...], force: bool = False,
+               overrides: Iterable[str] = ()) -> Sweep:
     """Read a sweep file and build every grid point; ScenarioError lists every problem.
     A grid of more than MAX_POINTS points is refused unless `force`."""
     path = Path(path)
-    return parse_sweep(read_source(path), path, kpi_names, force)
+    return parse_sweep(read_source(path), path, kpi_names, force, overrides)
 
 
-def parse_sweep(text: str, path: Path, kpi_names: tuple[str, ...],
-                force: bool = False) -> Sweep:
+def parse_sweep(text: str, path: Path, kpi_names: tuple[str, ...], force: bool = False,
+                overrides: Iterable[str] = ()) -> Sweep:
     """A sweep from its text; `path` names it in messages, and `base:` is found relative to
-    the folder it is in (as for a file there)."""
+    the folder it is in (as for a file there); `overrides` apply to the base."""
     tree = read_tree(text, str(path))
     try:
         spec = SweepSpec.model_validate(tree)
@@ -93,14 +103,42 @@ def parse_sweep(text: str, path: Path, kpi_names: tuple[str, ...],
         problems.append(_located(tree, ("base",), f"{base_path} is not a file", path))
     if problems:
         raise ScenarioError(problems)
-    base_tree = read_tree(read_source(base_path), str(base_path))
-    if "name" not in base_tree:
-        base_tree["name"] = scenario_name(base_path.stem)
+    base_tree = _overridden_base(base_path, list(overrides), spec, tree, path)
     points = _points(spec, tree, base_tree, path)
     replications = spec.replications or points[0].scenario.replications
     return Sweep(spec.name or scenario_name(path.stem, "sweep"), path, base_path,
                  tuple(spec.grid), tuple(points), replications, tuple(spec.kpis),
                  _base_point(points, base_tree))
+
+
+def _overridden_base(base_path: Path, overrides: list[str], spec: SweepSpec,
+                     tree: CommentedMap, path: Path) -> CommentedMap:
+    """The base scenario's tree with the overrides applied; an override of a swept key
+    would be silently undone at every point, so it is refused."""
+    swept = [_located(tree, ("grid", key), f"--set {option}: {key} is swept; an override "
+                      "cannot also set it", path)
+             for option in overrides for key in spec.grid
+             if option.partition("=")[0].strip() == key.strip()]
+    if swept:
+        raise ScenarioError(swept)
+    if overrides:
+        _check_overrides(base_path, overrides)
+    base_tree = read_tree(read_source(base_path), str(base_path))
+    if "name" not in base_tree:
+        base_tree["name"] = scenario_name(base_path.stem)
+    apply_overrides(base_tree, overrides)
+    return base_tree
+
+
+def _check_overrides(base_path: Path, overrides: list[str]) -> None:
+    """Overrides checked on the file itself, so a clash names the override and the setting;
+    the base's own problems are left to the points (a grid may be what makes it valid)."""
+    try:
+        load_scenario(base_path, overrides)
+    except ScenarioError as error:
+        naming = [p for p in error.problems if "--set" in f"{p.source} {p.message}"]
+        if naming:
+            raise ScenarioError(naming) from None
 
 
 def _grid_key_problems(spec: SweepSpec, tree: CommentedMap, path: Path,

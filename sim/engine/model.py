@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import simpy
 
@@ -21,6 +21,11 @@ from sim.engine.customers import Customers
 from sim.engine.eventlog import EventLog
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
+
+# How often a run with a progress callback reports: a chunk of simulated time per call of
+# env.run, cheap against the events of a day, and often enough to show a long run moving.
+PROGRESS_EVERY = 86_400.0
+Reached = Callable[[float], None]  # told the simulated time (seconds) a run has reached
 
 
 class ComplianceError(ValueError):
@@ -110,9 +115,19 @@ class Replication:
 
     # running -------------------------------------------------------------------------------
 
-    def run(self, until: float | None = None) -> EventLog:
+    def run(self, until: float | None = None, progress: Reached | None = None) -> EventLog:
+        """Simulate to `until` (default: the horizon). With `progress`, in chunks of
+        PROGRESS_EVERY, telling it the time reached after each; the log is the same: a stop
+        at t only pauses the event queue (SimPy's stop event is one more entry in it, and
+        the entries keep their order), so no event moves."""
+        end = self.scenario.horizon if until is None else until
         with _fewer_collections():
-            self.env.run(until=self.scenario.horizon if until is None else until)
+            if progress is None:
+                self.env.run(until=end)
+                return self.log
+            while self.env.now < end:
+                self.env.run(until=min(self.env.now + PROGRESS_EVERY, end))
+                progress(self.env.now)
         return self.log
 
 
