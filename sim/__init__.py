@@ -32,6 +32,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.analysis.staffing import StaffingResult, staff
     from sim.domain.scenario import Scenario
     from sim.domain.scenario_file import ScenarioError, load_scenario, parse_scenario
     from sim.engine.model import Replication, run_replication
@@ -43,15 +44,19 @@ _PUBLIC = {
     "load_scenario": "sim.domain.scenario_file",
     "parse_scenario": "sim.domain.scenario_file",
     "run_replication": "sim.engine.model",
+    "staff": "sim.analysis.staffing",
+    "StaffingResult": "sim.analysis.staffing_result",
 }
 
 __all__ = [
     "Replication",
     "Scenario",
     "ScenarioError",
+    "StaffingResult",
     "load_scenario",
     "parse_scenario",
     "run_replication",
+    "staff",
 ]
 assert sorted(__all__) == sorted(_PUBLIC)
 

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.cli.run", "Run a scenario and write its results folder."),
     "sweep": ("sim.cli.sweep", "Run every grid point of a sweep file over the same seeds."),
     "validate": ("sim.cli.validate", "Check scenario files; print OK or every problem."),
+    "staff": ("sim.cli.staff",
+              "Find the cheapest staffing meeting every target with stated confidence."),
     "warmup": ("sim.cli.warmup", "Suggest a warm-up length (MSER-5 on the backlog)."),
     "verify": ("sim.cli.verify", "Check the simulator against queueing theory."),
     "regress": ("sim.cli.regress", "Re-run the reference scenarios against baselines."),

@@ -1,0 +1,130 @@
+"""How many agents: the cheapest staffing meeting every target with the stated confidence
+(docs/staffing.md). `staff` is the public entry (`sim.staff`); `ccsim staff` is the same.
+
+    import sim
+    result = sim.staff("scenarios/baseline.yaml", "service_level>=0.8",
+                       "agents.agents.count", ranges="5:40")
+    result.answer, result.candidates, result.figure()
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.analysis.executors import Executor, executor_for
+from sim.analysis.experiment import Progress
+from sim.analysis.results import (
+    MANIFEST,
+    SCENARIO,
+    atomic_write_text,
+    csv_text,
+    manifest,
+    scenario_text,
+    staged_folder,
+    write_json,
+)
+from sim.analysis.staffing_eval import Evaluator, Plan, with_counts
+from sim.analysis.staffing_question import Question, read_question
+from sim.analysis.staffing_result import (
+    StaffingResult,
+    answer_of,
+    candidate_frame,
+    run_frame,
+)
+from sim.analysis.staffing_search import Lattice, cheapest
+from sim.analysis.staffing_targets import StaffingInputError
+from sim.domain.scenario import Scenario
+from sim.domain.scenario_file import load_scenario
+
+__all__ = ["StaffingInputError", "StaffingResult", "answer", "staff", "write_staffing"]
+
+ANSWER, CANDIDATES, RUNS, FIGURE = ("answer.json", "candidates.csv", "runs.csv",
+                                    "figures/staffing.png")
+
+
+def staff(scenario: Scenario | str | Path, targets: str | Sequence[str],
+          vary: str | Sequence[str], ranges: str | Sequence[str] = (),
+          cost: str | None = None, replications: int | None = None,
+          confidence: float = 0.95, max_replications: int | None = None,
+          workers: int | None = None, scheduler: str | None = None,
+          out: str | Path | None = None, progress: Progress | None = None) -> StaffingResult:
+    """The cheapest staffing of the `vary` groups (`agents.GROUP.count`) meeting every
+    target (`service_level>=0.8`) with `confidence`, within `ranges` (`5:60`, one for all
+    groups, one per group in order, or `GROUP=5:60`), priced by `cost` (`tier1=1,tier2=1.3`;
+    default 1 each). Runs on `workers` local processes (default one per core) or the dask
+    cluster at `scheduler`; writes the results folder `out` if given. Bad input raises
+    StaffingInputError (or ScenarioError for the scenario file) listing every problem."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    question = read_question(scenario, _listed(targets), _listed(vary), _listed(ranges), cost,
+                             replications, max_replications, confidence)
+    started = time.perf_counter()
+    pool = executor_for(workers, question.cap, scheduler)
+    result = answer(scenario, question, pool, progress, int(getattr(pool, "workers", 1)))
+    if out is None:
+        return result
+    return write_staffing(result, Path(out), scenario, pool, time.perf_counter() - started)
+
+
+def _listed(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def answer(scenario: Scenario, question: Question, executor: Executor,
+           progress: Progress | None = None, step: int = 1) -> StaffingResult:
+    """Search from the first guess; every staffing judged is in the result."""
+    plan = Plan(question.goals, question.groups, question.replications, question.cap,
+                question.confidence, step)
+    evaluator = Evaluator(scenario, plan, executor, progress)
+    ranges = [question.ranges[g] for g in question.groups]
+    best = cheapest(ranges, question.key, Lattice(evaluator.meets), question.start())
+    judged = list(evaluator.judged.values())
+    resolved = None
+    if best is not None:
+        resolved = with_counts(scenario, question.groups, best).model_copy(
+            update={"replications": len(evaluator.judged[best].rows)})
+    return StaffingResult(question, answer_of(question, best), candidate_frame(question, judged),
+                          run_frame(question, judged), resolved, evaluator.runs)
+
+
+def write_staffing(result: StaffingResult, folder: Path, scenario: Scenario,
+                   executor: Executor, wall: float) -> StaffingResult:
+    """The results folder, assembled aside and renamed into place (sim.analysis.results)."""
+    started = time.perf_counter()
+    text = scenario_text(result.scenario or scenario)
+    with staged_folder(folder) as staging:
+        atomic_write_text(staging / CANDIDATES, csv_text(result.candidates))
+        atomic_write_text(staging / RUNS, csv_text(result.runs))
+        if result.scenario is not None:
+            atomic_write_text(staging / SCENARIO, text)
+        write_json(staging / ANSWER, _answer_json(result))
+        (staging / FIGURE).parent.mkdir(parents=True, exist_ok=True)
+        result.figure().savefig(staging / FIGURE, dpi=110, bbox_inches="tight")
+        wall += time.perf_counter() - started
+        write_json(staging / MANIFEST, manifest(text, scenario.seed, result.runs_made, wall, {
+            "scenario": scenario.name, "command": " ".join(["ccsim", *sys.argv[1:]]),
+            "executor": executor.name, "question": _question_json(result.question)}))
+    return StaffingResult(result.question, result.answer, result.candidates, result.runs,
+                          result.scenario, result.runs_made, folder)
+
+
+def _answer_json(result: StaffingResult) -> dict[str, object]:
+    q = result.question
+    return {"answer": result.answer,
+            "cost": None if result.answer is None else float(q.cost(tuple(
+                result.answer.values()))),
+            "answer_replications": None if result.scenario is None else (
+                result.scenario.replications),
+            "indistinguishable": result.indistinguishable, "sentences": result.sentences(),
+            **_question_json(q)}
+
+
+def _question_json(q: Question) -> dict[str, object]:
+    return {"targets": [g.text for g in q.goals], "groups": list(q.groups),
+            "ranges": {g: list(r) for g, r in q.ranges.items()},
+            "costs": {g: float(c) for g, c in q.costs.items()}, "first_guess": q.guess,
+            "confidence": q.confidence, "start_replications": q.replications,
+            "max_replications": q.cap}
