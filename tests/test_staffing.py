@@ -30,6 +30,7 @@ from sim.analysis.staffing_eval import Evaluator, Plan, with_counts
 from sim.analysis.staffing_guess import first_guess
 from sim.analysis.staffing_question import read_question
 from sim.analysis.staffing_targets import parse_goal
+from sim.analysis.stats import t_interval
 from sim.domain.scenario_file import load_scenario
 from tests.invoke import ccsim, no_crash
 
@@ -174,6 +175,36 @@ def test_two_groups_match_an_exhaustive_search_over_the_same_replications(
         judged = every.judge((int(row.tier1), int(row.tier2)))
         assert (row.verdict, row.replications) == (judged.verdict, len(judged.rows))
         assert row.service_level_mean == judged.bounds["service_level"].mean
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    common_random_numbers(runs, ["tier1", "tier2"])
+    replications_only_where_close(runs, candidates, ["tier1", "tier2"], goal,
+                                  question.replications)
+
+
+def common_random_numbers(runs: pd.DataFrame, groups: list[str]) -> None:
+    """Every candidate's replication r sees the same customers: the same conversations
+    arrive whatever the staffing, and different ones in different replications."""
+    arrivals = runs.groupby("replication")["conversations_created"]
+    assert (arrivals.nunique() == 1).all(), runs[[*groups, "replication",
+                                                  "conversations_created"]]
+    assert arrivals.first().nunique() > 1
+
+
+def replications_only_where_close(runs: pd.DataFrame, candidates: pd.DataFrame,
+                                  groups: list[str], target: str, start: int) -> None:
+    """A candidate got more than the starting replications only if its interval over those
+    straddled the target (recomputed here from runs.csv at the one-sided 95% bounds)."""
+    goal = parse_goal(target)
+    grew = 0
+    for row in candidates.to_dict("records"):
+        mine = runs[(runs[groups] == pd.Series({g: row[g] for g in groups})).all(axis=1)]
+        first = mine[mine["replication"] < start][goal.kpi].to_numpy(dtype=float)
+        _, low, high, _ = t_interval(first, 0.90)
+        close = goal.verdict(low, high) == "close"
+        assert (row["replications"] > start) == close, row
+        assert len(mine) == row["replications"]
+        grew += close
+    assert grew, "some candidate must have been close for the check to mean anything"
 
 
 def test_the_results_folder_and_the_python_api(tmp_path: Path) -> None:

@@ -1,20 +1,14 @@
 """How many agents: the cheapest staffing meeting every target with the stated confidence
-(docs/staffing.md). `staff` is the public entry (`sim.staff`); `ccsim staff` is the same.
-
-    import sim
-    result = sim.staff("scenarios/baseline.yaml", "service_level>=0.8",
-                       "agents.agents.count", ranges="5:40")
-    result.answer, result.candidates, result.figure()
-"""
+(docs/staffing.md): the search and its results folder, shared by `ccsim staff` and
+`sim.staff` (sim.analysis.api)."""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from sim.analysis.executors import Executor, executor_for
+from sim.analysis.executors import Executor
 from sim.analysis.experiment import Progress
 from sim.analysis.results import (
     MANIFEST,
@@ -22,12 +16,13 @@ from sim.analysis.results import (
     atomic_write_text,
     csv_text,
     manifest,
+    run_id,
     scenario_text,
     staged_folder,
     write_json,
 )
 from sim.analysis.staffing_eval import Evaluator, Plan, with_counts
-from sim.analysis.staffing_question import Question, read_question
+from sim.analysis.staffing_question import Question
 from sim.analysis.staffing_result import (
     StaffingResult,
     answer_of,
@@ -37,40 +32,22 @@ from sim.analysis.staffing_result import (
 from sim.analysis.staffing_search import Lattice, cheapest
 from sim.analysis.staffing_targets import StaffingInputError
 from sim.domain.scenario import Scenario
-from sim.domain.scenario_file import load_scenario
 
-__all__ = ["StaffingInputError", "StaffingResult", "answer", "staff", "write_staffing"]
+__all__ = ["StaffingInputError", "StaffingResult", "answer", "default_folder", "largest",
+           "write_staffing"]
 
 ANSWER, CANDIDATES, RUNS, FIGURE = ("answer.json", "candidates.csv", "runs.csv",
                                     "figures/staffing.png")
 
 
-def staff(scenario: Scenario | str | Path, targets: str | Sequence[str],
-          vary: str | Sequence[str], ranges: str | Sequence[str] = (),
-          cost: str | None = None, replications: int | None = None,
-          confidence: float = 0.95, max_replications: int | None = None,
-          workers: int | None = None, scheduler: str | None = None,
-          out: str | Path | None = None, progress: Progress | None = None) -> StaffingResult:
-    """The cheapest staffing of the `vary` groups (`agents.GROUP.count`) meeting every
-    target (`service_level>=0.8`) with `confidence`, within `ranges` (`5:60`, one for all
-    groups, one per group in order, or `GROUP=5:60`), priced by `cost` (`tier1=1,tier2=1.3`;
-    default 1 each). Runs on `workers` local processes (default one per core) or the dask
-    cluster at `scheduler`; writes the results folder `out` if given. Bad input raises
-    StaffingInputError (or ScenarioError for the scenario file) listing every problem."""
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    question = read_question(scenario, _listed(targets), _listed(vary), _listed(ranges), cost,
-                             replications, max_replications, confidence)
-    started = time.perf_counter()
-    pool = executor_for(workers, question.cap, scheduler)
-    result = answer(scenario, question, pool, progress, int(getattr(pool, "workers", 1)))
-    if out is None:
-        return result
-    return write_staffing(result, Path(out), scenario, pool, time.perf_counter() - started)
+def default_folder(scenario: Scenario) -> Path:
+    return Path("results") / "staffing" / scenario.name / run_id(scenario_text(scenario))
 
 
-def _listed(value: str | Sequence[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def largest(scenario: Scenario, question: Question) -> Scenario:
+    """The most agents the search may simulate, for the memory estimate."""
+    return with_counts(scenario, question.groups,
+                       tuple(question.ranges[g][1] for g in question.groups))
 
 
 def answer(scenario: Scenario, question: Question, executor: Executor,

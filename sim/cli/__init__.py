@@ -21,6 +21,7 @@ from sim.cli.output import EXIT_INTERRUPTED, say
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.cli.run", "Run a scenario and write its results folder."),
     "sweep": ("sim.cli.sweep", "Run every grid point of a sweep file over the same seeds."),
+    "compare": ("sim.cli.compare", "Compare scenarios on the same seeds, with paired differences."),
     "validate": ("sim.cli.validate", "Check scenario files; print OK or every problem."),
     "staff": ("sim.cli.staff",
               "Find the cheapest staffing meeting every target with stated confidence."),

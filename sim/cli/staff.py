@@ -13,9 +13,7 @@ from rich.table import Table
 
 from sim.analysis.executors import Executor
 from sim.analysis.outfolder import name_problem
-from sim.analysis.results import run_id, scenario_text
-from sim.analysis.staffing import answer, write_staffing
-from sim.analysis.staffing_eval import with_counts
+from sim.analysis.staffing import answer, default_folder, largest, write_staffing
 from sim.analysis.staffing_question import CAP_FACTOR, Question, read_question
 from sim.analysis.staffing_result import StaffingResult, describe
 from sim.analysis.staffing_targets import StaffingInputError
@@ -50,12 +48,15 @@ EXIT_NO_ANSWER = 1
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder [default: results/staffing/<scenario>/<run-id>].")
 @output.workers_option
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on a dask.distributed cluster (pip install 'ccsim[distributed]').")
 @output.force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or candidate table.")
 def command(file: Path, targets: tuple[str, ...], varies: tuple[str, ...],
             ranges: tuple[str, ...], cost: str | None, replications: int | None,
             max_replications: int | None, confidence: float, overrides: tuple[str, ...],
-            out: Path | None, workers: int | None, force: bool, quiet: bool) -> None:
+            out: Path | None, workers: int | None, scheduler: str | None, force: bool,
+            quiet: bool) -> None:
     """Find the cheapest staffing meeting every target with stated confidence."""
     scenario = output.load(file, overrides)
     try:
@@ -63,15 +64,14 @@ def command(file: Path, targets: tuple[str, ...], varies: tuple[str, ...],
                                  max_replications, confidence)
     except StaffingInputError as error:
         fail_input(error.problems)
-    folder = out or Path("results") / "staffing" / scenario.name / run_id(
-        scenario_text(scenario))
+    folder = out or default_folder(scenario)
     problem = name_problem(folder)
     if problem is not None:
         fail_input([f"--out {folder}: {problem}"])
     if folder.exists():
         fail_input([f"{folder}: already exists; choose another --out"])
-    pool = output.executor(workers, question.cap)
-    output.check_memory(file, [_largest(scenario, question)], pool, force)
+    pool = output.executor(workers, question.cap, scheduler)
+    output.check_memory(file, [largest(scenario, question)], pool, force)
     started = time.perf_counter()
     with Bar(quiet, f"staffing {scenario.name}") as bar:
         result = output.guarded(lambda: _answered(scenario, question, pool, bar))
@@ -82,12 +82,6 @@ def command(file: Path, targets: tuple[str, ...], varies: tuple[str, ...],
         f"{pool.name})")
     if result.answer is None:
         sys.exit(EXIT_NO_ANSWER)
-
-
-def _largest(scenario: Scenario, question: Question) -> Scenario:
-    """The most agents the search may simulate, for the memory estimate."""
-    return with_counts(scenario, question.groups,
-                       tuple(question.ranges[g][1] for g in question.groups))
 
 
 def _answered(scenario: Scenario, question: Question, pool: Executor, bar: Bar
