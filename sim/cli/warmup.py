@@ -64,6 +64,11 @@ def command(file: Path | None, replications: int | None, overrides: tuple[str, .
     say(f"suggested warmup: {format_duration(found.suggested)} (MSER-5 on the hourly "
         f"backlog averaged over {count} replications and a trailing {window}h cycle; the "
         f"scenario says {format_duration(scenario.warmup)})")
+    pending = sum(scenario.initial.pending.counts.values())
+    if pending:
+        say(f"the scenario starts from a backlog (initial.pending: {pending} tasks): if that "
+            "is the state the center is in, the warm-up may be 0, since the run does not "
+            "start empty; the suggestion is how long until the backlog forgets that start")
     if found.at_limit:
         say("the minimum is at the search limit (half the horizon): the backlog may not "
             "settle within the horizon; lengthen it and look at the figure", error=True)
