@@ -229,6 +229,14 @@ def test_the_results_folder_and_the_python_api(tmp_path: Path) -> None:
     figure = result.figure()
     assert figure.axes[0].get_title().startswith("service_level")
     assert "staff" in sim.__all__ and sim.StaffingResult is type(result)
+    # sim.open reads the folder back as the same result.
+    again = sim.open(result.folder)
+    assert isinstance(again, sim.StaffingResult)
+    assert (again.answer, again.question, again.runs_made) == (
+        result.answer, result.question, result.runs_made)
+    pd.testing.assert_frame_equal(again.candidates, result.candidates)
+    assert again.sentences() == result.sentences()
+    assert again.scenario == result.scenario
 
 
 def test_no_staffing_in_range_exits_1_and_says_so(tmp_path: Path) -> None:

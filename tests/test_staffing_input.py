@@ -60,6 +60,8 @@ VARY = ("--vary", "agents.tier1.count")
      "--confidence 1.5: must be between 0.5 and 1"),
     (("--target", "service_level>=0.8", *VARY, "--max-replications", "2"),
      "must be at least the starting replications (3)"),
+    (("--target", "service_level>=0.8", *VARY, "-w", "2", "--scheduler", "tcp://127.0.0.1:9"),
+     "--workers and --scheduler: choose one"),
 ])
 def test_bad_input_exits_2_with_a_clear_line(tmp_path: Path, args: tuple[str, ...],
                                              expected: str) -> None:

@@ -21,6 +21,8 @@ from sim.analysis.progress import LineProgress
 from sim.analysis.resources import memory_refusal
 from sim.analysis.results import scenario_text
 from sim.analysis.run_folder import NotAResultsFolder, Run
+from sim.analysis.staffing import ANSWER as STAFFING_ANSWER
+from sim.analysis.staffing import open_staffing
 from sim.analysis.stats import Target
 from sim.analysis.sweep_results import Comparison, SweepResults
 from sim.analysis.sweep_run import SweepOptions, run_sweep
@@ -60,11 +62,14 @@ def run(scenario: ScenarioLike, *, replications: int | None = None, seed: int | 
     return Run(folder)
 
 
-def open(folder: str | Path) -> Run | SweepResults | Comparison:
-    """The results object of a folder written by a run, a sweep or a comparison."""
+def open(folder: str | Path) -> Run | SweepResults | Comparison | StaffingResult:
+    """The results object of a folder written by a run, a sweep, a comparison or a
+    staffing search."""
     path = Path(folder)
     if not path.is_dir():
         raise NotAResultsFolder(f"{path}: no such folder")
+    if (path / STAFFING_ANSWER).exists():
+        return open_staffing(path)
     if (path / "sweep.json").exists():
         results = SweepResults.open(path)
         return Comparison(path) if results.manifest.get("kind") == "comparison" else results

@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
+
+import pandas as pd
 
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import Progress
@@ -30,11 +34,12 @@ from sim.analysis.staffing_result import (
     run_frame,
 )
 from sim.analysis.staffing_search import Lattice, cheapest
-from sim.analysis.staffing_targets import StaffingInputError
+from sim.analysis.staffing_targets import StaffingInputError, parse_goal
 from sim.domain.scenario import Scenario
+from sim.domain.scenario_file import load_scenario
 
 __all__ = ["StaffingInputError", "StaffingResult", "answer", "default_folder", "largest",
-           "write_staffing"]
+           "open_staffing", "write_staffing"]
 
 ANSWER, CANDIDATES, RUNS, FIGURE = ("answer.json", "candidates.csv", "runs.csv",
                                     "figures/staffing.png")
@@ -105,3 +110,18 @@ def _question_json(q: Question) -> dict[str, object]:
             "costs": {g: float(c) for g, c in q.costs.items()}, "first_guess": q.guess,
             "confidence": q.confidence, "start_replications": q.replications,
             "max_replications": q.cap}
+
+
+def open_staffing(folder: Path) -> StaffingResult:
+    """The StaffingResult of a folder `ccsim staff` or `sim.staff` wrote."""
+    saved = json.loads((folder / ANSWER).read_text())
+    groups = tuple(saved["groups"])
+    question = Question(
+        tuple(parse_goal(text) for text in saved["targets"]), groups,
+        {g: (int(a), int(b)) for g, (a, b) in saved["ranges"].items()},
+        {g: Fraction(str(c)) for g, c in saved["costs"].items()}, saved["first_guess"],
+        saved["start_replications"], saved["max_replications"], saved["confidence"])
+    resolved = load_scenario(folder / SCENARIO) if (folder / SCENARIO).exists() else None
+    runs_made = json.loads((folder / MANIFEST).read_text()).get("replications", 0)
+    return StaffingResult(question, saved["answer"], pd.read_csv(folder / CANDIDATES),
+                          pd.read_csv(folder / RUNS), resolved, int(runs_made), folder)
