@@ -32,8 +32,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.analysis.api import Refused, compare, open, resolve, run, sweep
+    from sim.analysis.api import Refused, compare, open, resolve, run, staff, sweep
     from sim.analysis.run_folder import NotAResultsFolder, Run
+    from sim.analysis.staffing_result import StaffingResult
+    from sim.analysis.staffing_targets import StaffingInputError
     from sim.analysis.sweep_results import Comparison, SweepResults
     from sim.domain.scenario import Scenario
     from sim.domain.scenario_file import ScenarioError, load_scenario, parse_scenario
@@ -56,6 +58,9 @@ _PUBLIC = {
     "load_scenario": "sim.domain.scenario_file",
     "parse_scenario": "sim.domain.scenario_file",
     "run_replication": "sim.engine.model",
+    "staff": "sim.analysis.api",
+    "StaffingResult": "sim.analysis.staffing_result",
+    "StaffingInputError": "sim.analysis.staffing_targets",
 }
 
 __all__ = [
@@ -66,6 +71,8 @@ __all__ = [
     "Run",
     "Scenario",
     "ScenarioError",
+    "StaffingInputError",
+    "StaffingResult",
     "SweepResults",
     "compare",
     "load_scenario",
@@ -74,6 +81,7 @@ __all__ = [
     "resolve",
     "run",
     "run_replication",
+    "staff",
     "sweep",
 ]
 assert sorted(__all__) == sorted(_PUBLIC)

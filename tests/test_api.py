@@ -267,10 +267,11 @@ def test_a_plot_of_differences_says_what_they_are_from(swept: sim.SweepResults) 
 def test_every_name_docs_api_md_documents_exists() -> None:
     text = (ROOT / "docs" / "api.md").read_text()
     functions = set(re.findall(r"`sim\.(\w+)\(", text))
-    assert {"run", "open", "sweep", "compare"} <= functions
+    assert {"run", "open", "sweep", "compare", "staff"} <= functions
     for name in functions:
         assert callable(getattr(sim, name)), name
-    for owner, attribute in set(re.findall(r"`(Run|SweepResults|Comparison|RunPlots)\."
+    for owner, attribute in set(re.findall(r"`(Run|SweepResults|Comparison|RunPlots|"
+                                           r"StaffingResult)\."
                                            r"(\w+)", text)):
         holder = RunPlots if owner == "RunPlots" else getattr(sim, owner)
         fields = {f.name for f in dataclasses.fields(holder)}

@@ -10,6 +10,7 @@ import pytest
 
 from sim.analysis.theory import (
     Check,
+    erlang_a_abandonment,
     erlang_b,
     erlang_c,
     mean_wait,
@@ -19,6 +20,7 @@ from sim.analysis.theory import (
     reactivation_probability,
     reassignments_per_task_geometric,
     reservation_timeout_probability,
+    response_level,
     service_level,
     wait_quantile,
 )
@@ -230,3 +232,59 @@ def test_check_is_frozen() -> None:
     check = Check("wq", theory=1.0, estimate=1.0, low=0.0, high=2.0)
     with pytest.raises(AttributeError):
         check.theory = 3.0  # type: ignore[misc]
+
+
+# --- time to a reply after the wait; Erlang A -----------------------------------------------
+
+
+def test_response_level_without_a_part_before_the_reply_is_the_service_level() -> None:
+    assert response_level(6, 4 / 60, 60.0, 20.0, 0.0) == service_level(6, 4 / 60, 60.0, 20.0)
+
+
+@pytest.mark.parametrize("before", [60.0, 30.0, 90.0, 60.0 / (6 - 4) * 1.0000000001])
+def test_response_level_against_monte_carlo(before: float) -> None:
+    # W: 0 with probability 1 - C, else Exp(c mu - lam); X: Exp(before), independent.
+    servers, lam, mean, threshold = 6, 4 / 60, 60.0, 120.0
+    rng = np.random.default_rng(12)
+    waits = np.where(rng.random(DRAWS) < erlang_c(servers, lam * mean),
+                     rng.exponential(1 / (servers / mean - lam), DRAWS), 0.0)
+    share = float(np.mean(waits + rng.exponential(before, DRAWS) <= threshold))
+    expected = response_level(servers, lam, mean, threshold, before)
+    assert abs(share - expected) < binomial_tolerance(expected, DRAWS)
+
+
+def test_response_level_is_continuous_where_the_two_rates_meet() -> None:
+    # theta = c mu - lam = 1/30 s: the closed form switches to its equal-rates branch there.
+    at = response_level(6, 4 / 60, 60.0, 100.0, 30.0)
+    near = response_level(6, 4 / 60, 60.0, 100.0, 30.0 * (1 + 1e-6))
+    assert at == pytest.approx(near, abs=1e-6)
+
+
+def balance_abandonment(servers: int, lam: float, mu: float, gamma: float,
+                        states: int) -> float:
+    """Erlang A by solving the truncated chain's balance equations with linear algebra."""
+    generator = np.zeros((states, states))
+    for n in range(states):
+        if n + 1 < states:
+            generator[n, n + 1] = lam
+        if n > 0:
+            generator[n, n - 1] = min(n, servers) * mu + max(n - servers, 0) * gamma
+        generator[n, n] = -generator[n].sum()
+    system = np.vstack([generator.T, np.ones(states)])
+    pi = np.linalg.lstsq(system, np.r_[np.zeros(states), 1.0], rcond=None)[0]
+    queue = np.maximum(np.arange(states) - servers, 0)
+    return float(gamma * (pi * queue).sum() / lam)
+
+
+@pytest.mark.parametrize(("servers", "lam", "patience"), [
+    (3, 4 / 60, 600.0), (6, 4 / 60, 120.0), (1, 1 / 60, 30.0), (5, 4 / 60, 3600.0)])
+def test_erlang_a_against_the_balance_equations(servers: int, lam: float,
+                                                patience: float) -> None:
+    expected = balance_abandonment(servers, lam, 1 / 60, 1 / patience, 400)
+    assert erlang_a_abandonment(servers, lam, 60.0, patience) == pytest.approx(
+        expected, rel=1e-6, abs=1e-12)
+
+
+def test_erlang_a_overloaded_with_long_patience_loses_the_excess() -> None:
+    # Flow balance: served at most c mu, so the share lost tends to 1 - c / a.
+    assert erlang_a_abandonment(50, 1.0, 60.0, 86400.0) == pytest.approx(1 - 50 / 60, rel=1e-3)

@@ -1,4 +1,5 @@
-"""The public Python API (`sim.run`, `sim.open`, `sim.sweep`, `sim.compare`; docs/api.md).
+"""The public Python API (`sim.run`, `sim.open`, `sim.sweep`, `sim.compare`, `sim.staff`;
+docs/api.md).
 
 Each call does what its `ccsim` command does, with the same checks and the same files, and
 returns an object over the folder it wrote, so results made in a notebook and on the command
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.analysis.comparison import comparison
 from sim.analysis.executors import Executor, executor_for
@@ -20,12 +21,17 @@ from sim.analysis.progress import LineProgress
 from sim.analysis.resources import memory_refusal
 from sim.analysis.results import scenario_text
 from sim.analysis.run_folder import NotAResultsFolder, Run
+from sim.analysis.staffing import ANSWER as STAFFING_ANSWER
+from sim.analysis.staffing import open_staffing
 from sim.analysis.stats import Target
 from sim.analysis.sweep_results import Comparison, SweepResults
 from sim.analysis.sweep_run import SweepOptions, run_sweep
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import load_scenario, parse_scenario
 from sim.domain.sweep_file import Sweep, load_sweep, parse_sweep
+
+if TYPE_CHECKING:
+    from sim.analysis.staffing_result import StaffingResult
 
 ScenarioLike = str | Path | Scenario
 T = TypeVar("T")
@@ -56,11 +62,14 @@ def run(scenario: ScenarioLike, *, replications: int | None = None, seed: int | 
     return Run(folder)
 
 
-def open(folder: str | Path) -> Run | SweepResults | Comparison:
-    """The results object of a folder written by a run, a sweep or a comparison."""
+def open(folder: str | Path) -> Run | SweepResults | Comparison | StaffingResult:
+    """The results object of a folder written by a run, a sweep, a comparison or a
+    staffing search."""
     path = Path(folder)
     if not path.is_dir():
         raise NotAResultsFolder(f"{path}: no such folder")
+    if (path / STAFFING_ANSWER).exists():
+        return open_staffing(path)
     if (path / "sweep.json").exists():
         results = SweepResults.open(path)
         return Comparison(path) if results.manifest.get("kind") == "comparison" else results
@@ -100,6 +109,38 @@ def compare(*scenarios: ScenarioLike, replications: int | None = None,
               SweepOptions(events, figures, tuple(kpis) or _default_kpis(),
                            kind="comparison"))
     return Comparison(folder)
+
+
+def staff(scenario: ScenarioLike, targets: str | Iterable[str], vary: str | Iterable[str],
+          *, ranges: str | Iterable[str] = (), cost: str | None = None,
+          replications: int | None = None, max_replications: int | None = None,
+          confidence: float = 0.95, overrides: Iterable[str] = (),
+          workers: int | None = None, scheduler: str | None = None,
+          out: str | Path | None = None, progress: bool = False, force: bool = False
+          ) -> StaffingResult:
+    """The cheapest staffing of the `vary` groups (`agents.GROUP.count`) meeting every
+    target (`service_level>=0.8`) with `confidence`, as `ccsim staff` finds it, and its
+    results folder (`out`, else results/staffing/<scenario>/<run-id>). Bad input raises
+    StaffingInputError (`.problems`), or ScenarioError for the scenario."""
+    import time
+
+    from sim.analysis.staffing import answer, default_folder, largest, write_staffing
+    from sim.analysis.staffing_question import read_question
+
+    chosen = resolve(scenario, overrides)
+    question = read_question(chosen, _listed(targets), _listed(vary), _listed(ranges), cost,
+                             replications, max_replications, confidence)
+    folder = Path(out) if out is not None else default_folder(chosen)
+    started = time.perf_counter()
+    pool = _executor(workers, question.cap, scheduler, [largest(chosen, question)], force)
+    step = max(1, int(getattr(pool, "workers", 1)))
+    result = _stoppable(lambda: answer(chosen, question, pool,
+                                       _progress(progress, chosen.name), step))
+    return write_staffing(result, folder, chosen, pool, time.perf_counter() - started)
+
+
+def _listed(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def comparison_plan(scenarios: Iterable[ScenarioLike], overrides: Iterable[str] = (),

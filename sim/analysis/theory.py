@@ -1,6 +1,7 @@
 """Closed-form results the simulator is validated against.
 
-Erlang C for an M/M/c queue, and the exponential closed forms of the task lifecycle
+Erlang C for an M/M/c queue (and the time to a reply that follows the wait), Erlang A for
+one whose customers give up, and the exponential closed forms of the task lifecycle
 (reservation timeouts, pause expiry, reactivation, reassignment).  Pure functions of
 floats; times are in seconds, rates are per second.
 """
@@ -78,6 +79,63 @@ def service_level(servers: int, lam: float, mean_service: float, threshold: floa
         raise ValueError(f"threshold must be >= 0, got {threshold}")
     c_prob = erlang_c(servers, offered_load(lam, mean_service))
     return 1.0 - c_prob * math.exp(-_decay_rate(servers, lam, mean_service) * threshold)
+
+
+def response_level(servers: int, lam: float, mean_service: float, threshold: float,
+                   mean_before_reply: float) -> float:
+    """P(W + X <= t): the M/M/c queueing delay W followed by an exponential X of mean m (the
+    part of the service before the reply; independent of W under FCFS). With m = 0 it is
+    service_level; with m = E[S] it is the time in system.
+
+    W is 0 with probability 1 - C, else Exp(theta), theta = c*mu - lam, so
+    P(W + X > t) = (1 - C) e^(-t/m) + C P(Exp(theta) + Exp(1/m) > t)."""
+    if threshold < 0 or mean_before_reply < 0:
+        raise ValueError("threshold and mean_before_reply must be >= 0")
+    if mean_before_reply == 0:
+        return service_level(servers, lam, mean_service, threshold)
+    c_prob = erlang_c(servers, offered_load(lam, mean_service))
+    theta, nu, t = _decay_rate(servers, lam, mean_service), 1 / mean_before_reply, threshold
+    if math.isclose(theta, nu, rel_tol=1e-9):
+        both = (1 + theta * t) * math.exp(-theta * t)
+    else:
+        both = (nu * math.exp(-theta * t) - theta * math.exp(-nu * t)) / (nu - theta)
+    return 1.0 - ((1 - c_prob) * math.exp(-nu * t) + c_prob * both)
+
+
+def erlang_a_abandonment(servers: int, lam: float, mean_service: float,
+                         mean_patience: float) -> float:
+    """Share of arrivals that give up waiting in M/M/c+M (Erlang A): patience Exp(mean p).
+
+    The number in system is a birth-death chain (births lam, deaths min(n, c) mu +
+    max(n - c, 0) / p); a waiting customer gives up at rate 1/p, so the share is
+    E[queue] / (p lam). Stable for any load; summed in logs, since an overloaded queue's
+    probabilities span more than a float's range."""
+    _check_servers(servers)
+    _check_positive("mean_service", mean_service)
+    _check_positive("mean_patience", mean_patience)
+    if lam <= 0:
+        return 0.0
+    logs, queue = _erlang_a_logs(servers, lam, 1 / mean_service, 1 / mean_patience)
+    peak = max(logs)
+    total = sum(math.exp(v - peak) for v in logs)
+    waiting = sum(k * math.exp(v - peak) for k, v in zip(queue, logs, strict=True))
+    return waiting / total / (mean_patience * lam)
+
+
+def _erlang_a_logs(servers: int, lam: float, mu: float, gamma: float
+                   ) -> tuple[list[float], list[int]]:
+    """Log-probabilities (unnormalised) of n = 0, 1, ... in system and the queue length at
+    each, up to where the tail no longer counts."""
+    logs, queue, log_p, peak = [0.0], [0], 0.0, 0.0
+    n = 0
+    while True:
+        n += 1
+        log_p += math.log(lam / (min(n, servers) * mu + max(n - servers, 0) * gamma))
+        logs.append(log_p)
+        queue.append(max(n - servers, 0))
+        peak = max(peak, log_p)
+        if n > servers and lam < servers * mu + (n - servers) * gamma and log_p < peak - 50:
+            return logs, queue
 
 
 def wait_quantile(servers: int, lam: float, mean_service: float, q: float) -> float:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sim.cli.sweep", "Run every grid point of a sweep file over the same seeds."),
     "compare": ("sim.cli.compare", "Compare scenarios on the same seeds, with paired differences."),
     "validate": ("sim.cli.validate", "Check scenario files; print OK or every problem."),
+    "staff": ("sim.cli.staff", "Find the cheapest staffing that meets every target."),
     "warmup": ("sim.cli.warmup", "Suggest a warm-up length (MSER-5 on the backlog)."),
     "verify": ("sim.cli.verify", "Check the simulator against queueing theory."),
     "regress": ("sim.cli.regress", "Re-run the reference scenarios against baselines."),

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from sim.domain.distributions import Constant, Distribution, Duration, Exponential, LogNormal
 from sim.domain.durations import DAY, HOUR, MINUTE, SECOND, format_duration
+from sim.domain.initial import Initial, initial_problems
 from sim.domain.numbers import Flag, Real, Whole, at_most
 
 Probability = Annotated[Real, Field(ge=0, le=1)]
@@ -312,6 +313,7 @@ class Scenario(Model):
     agents: list[AgentGroup] = Field(min_length=1)
     kpis: Kpis = Kpis()
     compliance: Compliance = Compliance()
+    initial: Initial = Initial()  # the state at time 0 (sim.domain.initial)
 
     @field_validator("warmup")
     @classmethod
@@ -374,4 +376,4 @@ def cross_problems_of(data: Any) -> list[tuple[Loc, str]]:
     for skill in (data.get("arrivals") or {}).get("skills") or {}:
         if str(skill) not in served:
             problems.append((("arrivals", "skills", skill), f"no agent group has skill {skill!r}"))
-    return problems
+    return problems + initial_problems(data, served, Flex().task_ttl)

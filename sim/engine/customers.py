@@ -88,24 +88,39 @@ class Customers:
             self.agenda.at(self._times[0], self._arrive, None)
 
     def new_conversation(self, skill: int, priority: int, kind: int) -> Conversation:
-        conversation = Conversation(next(self._conversation_ids), skill, priority)
-        if self.known is not None:
-            self.known[conversation.id] = conversation
-        task = self._task_for(conversation, None)
+        conversation = self._conversation(skill, priority)
+        task = self._task_for(conversation, None, self.agenda.now)
         self.recorder.thread_opened(conversation, task, self._inbound_detail[kind],
                                     self._queue_detail(task))
         self.router.submit(task)
         self.router.start_ttl(task)
         return conversation
 
-    def _task_for(self, conversation: Conversation, preferred: Candidate | None) -> Task:
-        task = Task(next(self._task_ids), conversation, self.agenda.now, preferred)
+    def pending_at_start(self, skill: int, priority: int, age: float) -> None:
+        """A task waiting at time 0 in its own new conversation, created `age` ago: logged
+        then (oldest first, so the log stays in time order), its TTL counted from then."""
+        conversation = self._conversation(skill, priority)
+        task = self._task_for(conversation, None, -age)
+        self.recorder.thread_opened_at(-age, conversation, task,
+                                       self._inbound_detail[codes.NEW], self._queue_detail(task))
+        self.router.submit(task)
+        self.router.start_ttl_left(task, self.scenario.flex.task_ttl - age)
+
+    def _conversation(self, skill: int, priority: int) -> Conversation:
+        conversation = Conversation(next(self._conversation_ids), skill, priority)
+        if self.known is not None:
+            self.known[conversation.id] = conversation
+        return conversation
+
+    def _task_for(self, conversation: Conversation, preferred: Candidate | None,
+                  created_at: float) -> Task:
+        task = Task(next(self._task_ids), conversation, created_at, preferred)
         conversation.task = task
         conversation.task_id = task.id
         return task
 
     def _new_task(self, conversation: Conversation, preferred: Candidate | None = None) -> None:
-        task = self._task_for(conversation, preferred)
+        task = self._task_for(conversation, preferred, self.agenda.now)
         self.recorder.task_created(task, self._queue_detail(task))
         self.router.submit(task)
         self.router.start_ttl(task)

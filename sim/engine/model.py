@@ -15,6 +15,7 @@ from sim.domain.scenario import HIPAA_REFUSAL, AgentGroup, Scenario
 from sim.domain.streams import Streams
 from sim.engine import codes
 from sim.engine.agents import Agent
+from sim.engine.backlog import backlog
 from sim.engine.behaviour import GroupBehaviour
 from sim.engine.clock import Agenda
 from sim.engine.customers import Customers
@@ -68,6 +69,9 @@ class Replication:
                                    self.router, self.streams, remember)
         self.router.conversations = self.customers
         self.agents = self._build_agents()
+        # The backlog before anything at time 0: its rows are dated before it, oldest first.
+        for age, skill, priority in backlog(scenario, self.skills, self.streams):
+            self.customers.pending_at_start(skill, priority, age)
         for agent in self.agents:
             agent.start()  # first, so agents on duty at t=0 are Available before any email
         self.customers.start()

@@ -107,7 +107,12 @@ class Recorder:
                       queue: int) -> None:
         """A new conversation (R1, R15): conversation.created, its first message.inbound and
         its task.created, written as one three-row record."""
-        now, conversation_id = self.agenda.now, conversation.id
+        self.thread_opened_at(self.agenda.now, conversation, task, inbound, queue)
+
+    def thread_opened_at(self, now: float, conversation: Conversation, task: Task,
+                         inbound: int, queue: int) -> None:
+        """The same, at `now`: before time 0 for the backlog a run starts with."""
+        conversation_id = conversation.id
         self._rows += pack3(now, codes.CONVERSATION_CREATED, NONE, conversation_id, NONE,
                             inbound, now, codes.MESSAGE_INBOUND, NONE, conversation_id, NONE,
                             inbound, now, codes.TASK_CREATED, task.id, conversation_id, NONE,

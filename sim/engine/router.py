@@ -110,6 +110,10 @@ class Router:
         """R6: created, or back from a pause expiry; rejections do not restart it."""
         task.ttl = self._ttl_line.add(self._ttl_expired, task)
 
+    def start_ttl_left(self, task: Task, left: float) -> None:
+        """R6 for a task pending at time 0, created before it: `left` of its TTL remains."""
+        task.ttl = self.agenda.timer(left, self._ttl_expired, task)
+
     def list_agent(self, agent: Candidate) -> None:
         """The agent became eligible, or its last-reserved time changed (R2)."""
         for skill in agent.skills:
