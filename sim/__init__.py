@@ -32,7 +32,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.analysis.api import Refused, compare, open, resolve, run, sweep
+    from sim.analysis.api import Refused, compare, open, report, resolve, run, sweep
     from sim.analysis.run_folder import NotAResultsFolder, Run
     from sim.analysis.sweep_results import Comparison, SweepResults
     from sim.domain.scenario import Scenario
@@ -44,6 +44,7 @@ _PUBLIC = {
     "open": "sim.analysis.api",
     "sweep": "sim.analysis.api",
     "compare": "sim.analysis.api",
+    "report": "sim.analysis.api",
     "resolve": "sim.analysis.api",
     "Refused": "sim.analysis.api",
     "Run": "sim.analysis.run_folder",
@@ -71,6 +72,7 @@ __all__ = [
     "load_scenario",
     "open",
     "parse_scenario",
+    "report",
     "resolve",
     "run",
     "run_replication",

@@ -12,6 +12,7 @@ import pandas as pd
 from rich.table import Table
 
 from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.display import change_interval, interval, show, show_change
 from sim.cli import output
 from sim.cli.output import (
     Bar,
@@ -23,7 +24,6 @@ from sim.cli.output import (
     warn_about,
     workers_option,
 )
-from sim.cli.tables import change_interval, interval, show, show_change
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor

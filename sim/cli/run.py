@@ -40,11 +40,13 @@ from sim.cli.tables import kpi_table, report_target, view_table
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
 @precision_options
 @force_option
+@click.option("--report", "report", is_flag=True,
+              help="Also write report.html in the results folder (see ccsim report).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
             figures: bool, target_halfwidth: str | None, kpis: tuple[str, ...],
-            max_replications: int, force: bool, quiet: bool) -> None:
+            max_replications: int, force: bool, report: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
 
     FILE defaults to the bundled scenarios/baseline.yaml."""
@@ -76,3 +78,7 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     if target is not None and result.reached is not None:
         report_target(target, result.reached, result.scenario.replications)
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")
+    if report:
+        from sim.cli.report import write
+
+        write(result.folder)
