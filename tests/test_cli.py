@@ -526,3 +526,37 @@ def test_progress_is_plain_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
     assert lines[0].startswith("tiny: 1/3 runs, ") and "left" in lines[0]
     assert lines[-1].startswith("tiny: 3/3 runs, ") and "left" not in lines[-1]
     assert "\x1b[" not in result.stderr  # no terminal control codes in a log
+
+
+def test_format_xlsx_writes_every_table_as_a_sheet(tmp_path: Path) -> None:
+    source = write(tmp_path, "two.yaml", TWO_SKILLS)
+    out = tmp_path / "run"
+    result = ccsim("run", source, "--out", out, "-w", "1", "-q", "--no-events",
+                   "--no-figures", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["kpis", "summary", "kpis_by_skill", "summary_by_skill",
+                            "kpis_by_group", "summary_by_group"]
+    for name, sheet in sheets.items():
+        csv = pd.read_csv(out / f"{name}.csv")
+        pd.testing.assert_frame_equal(sheet, csv, check_dtype=False)
+    assert ccsim("run", source, "--out", tmp_path / "x", "--format", "pdf").exit_code == 2
+
+
+def test_events_parquet_types_hold_for_any_reader(tiny_run: tuple[Path, Path]) -> None:
+    """Not only pandas with its metadata: the Parquet types themselves are integers with
+    nulls and dictionary-encoded names, and a timestamp in the scenario's calendar."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tiny_run[1] / "events.parquet")
+    types = {field.name: field.type for field in table.schema}
+    for name in ("task", "conversation", "priority"):
+        assert types[name] == pa.int32(), name
+    for name in ("event", "agent", "skill", "reason"):
+        assert pa.types.is_dictionary(types[name]), name
+    assert pa.types.is_timestamp(types["timestamp"])
+    rows = table.to_pylist()
+    created = [r for r in rows if r["event"] == "conversation.created"]
+    assert all(r["task"] is None and isinstance(r["conversation"], int) for r in created)
+    assert all(r["reason"] in {"new", "follow-up"} for r in created)

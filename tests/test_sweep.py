@@ -424,6 +424,17 @@ def test_an_overview_shows_every_point_against_the_kpis(demo: Done) -> None:
     assert overview.set_index("point")["service_level"].to_dict() == means.to_dict()
 
 
+def test_sweep_format_xlsx(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = ccsim("sweep", make(tmp_path, SMALL), "--out", out, "-w", "1", "-q",
+                   "--no-events", "--no-figures", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["sweep", "points", "summary", "differences", "overview"]
+    pd.testing.assert_frame_equal(sheets["summary"], pd.read_csv(out / "summary.csv"),
+                                  check_dtype=False)
+
+
 def test_no_events_writes_no_events_folder(tmp_path: Path) -> None:
     path = make(tmp_path, SMALL)
     out = tmp_path / "out"

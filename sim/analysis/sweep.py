@@ -240,13 +240,16 @@ def overview(result: SweepResult) -> pd.DataFrame:
 
 
 def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
-                  extra: dict[str, Any]) -> None:
+                  extra: dict[str, Any], workbook: bool = False) -> None:
     root = store.root
-    atomic_write_text(root / "sweep.csv", csv_text(result.kpis))
-    atomic_write_text(root / "points.csv", csv_text(result.points))
-    atomic_write_text(root / "summary.csv", csv_text(result.summary))
-    atomic_write_text(root / "differences.csv", csv_text(result.differences))
-    atomic_write_text(root / "overview.csv", csv_text(overview(result)))
+    tables = {"sweep": result.kpis, "points": result.points, "summary": result.summary,
+              "differences": result.differences, "overview": overview(result)}
+    for name, frame in tables.items():
+        atomic_write_text(root / f"{name}.csv", csv_text(frame))
+    if workbook:
+        from sim.analysis.workbook import WORKBOOK, write_workbook
+
+        write_workbook(root / WORKBOOK, tables)
     write_json(root / "manifest.json", {
         "sweep": sweep.name, "identity": identity(sweep), "points": len(sweep.points),
         "base_point": sweep.base_point, "replications": int(result.kpis["replication"].max() + 1)

@@ -26,6 +26,7 @@ class SweepOptions:
     target: Target | None = None
     step: int = 1  # replications added at a time towards the target
     kind: str = "sweep"  # or "comparison"
+    workbook: bool = False  # also tables.xlsx (--format xlsx)
     extra: dict[str, Any] = field(default_factory=dict)  # more for the manifest
 
 
@@ -55,7 +56,7 @@ def run_sweep(spec: Sweep, folder: Path, replications: int, executor: Executor,
     sweep.write_outputs(spec, store, result, wall, {
         "kind": options.kind, "executor": executor.name, "kpis": list(options.kpis),
         "target": None if options.target is None else options.target.describe(),
-        **options.extra})
+        **options.extra}, options.workbook)
     if options.figures:
         from sim.analysis.charts import sweep_figures  # matplotlib, only when drawing
 

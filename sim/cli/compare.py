@@ -20,6 +20,7 @@ from sim.cli.output import (
     executor,
     fail_input,
     force_option,
+    format_option,
     say,
     warn_about,
     workers_option,
@@ -27,7 +28,7 @@ from sim.cli.output import (
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
-    from sim.analysis.sweep_run import SweepRun
+    from sim.analysis.sweep_run import SweepOptions, SweepRun
     from sim.domain.sweep_file import Sweep
 
 
@@ -48,16 +49,18 @@ if TYPE_CHECKING:
               help="KPIs of the table and figures (repeatable) [default: the headline ones].")
 @click.option("--events/--no-events", default=False, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures per KPI.")
+@format_option
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or table.")
 def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
             scheduler: str | None, kpis: tuple[str, ...], events: bool, figures: bool,
-            force: bool, quiet: bool) -> None:
+            table_format: str, force: bool, quiet: bool) -> None:
     """Compare scenarios on the same seeds, with paired differences."""
     from sim.analysis.api import comparison_plan
     from sim.analysis.comparison import ComparisonError
     from sim.analysis.sweep import DEFAULT_KPIS
+    from sim.analysis.sweep_run import SweepOptions
     from sim.domain.scenario_file import ScenarioError
 
     if len(files) < 2:
@@ -79,21 +82,22 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
     pool = executor(workers, len(plan.points) * plan.replications, scheduler)
     check_memory(files[0], [p.scenario for p in plan.points], pool, force)
     chosen = kpis or DEFAULT_KPIS
-    result = _run(plan, folder, pool, events, figures, chosen, quiet)
+    options = SweepOptions(events, figures, chosen, kind="comparison",
+                           workbook=table_format == "xlsx")
+    result = _run(plan, folder, pool, options, quiet)
     if not quiet:
         output.stdout.print(comparison_table(plan, result, chosen))
     say(f"results: {folder}  ({len(plan.points)} scenarios x {plan.replications} "
         f"replications on the same seeds; {result.wall:.1f} s, {pool.name})")
 
 
-def _run(plan: Sweep, folder: Path, pool: Executor, events: bool, figures: bool,
-         chosen: tuple[str, ...], quiet: bool) -> SweepRun:
+def _run(plan: Sweep, folder: Path, pool: Executor, options: SweepOptions,
+         quiet: bool) -> SweepRun:
     from sim.analysis import sweep
     from sim.analysis.outfolder import OutFolderError, claimed
-    from sim.analysis.sweep_run import SweepOptions, run_sweep
+    from sim.analysis.sweep_run import run_sweep
     from sim.cli.sweep import guarded_sweep
 
-    options = SweepOptions(events, figures, chosen, kind="comparison")
     try:
         with claimed(folder), Bar(quiet, plan.name) as bar:
             done: SweepRun = guarded_sweep(lambda: run_sweep(

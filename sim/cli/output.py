@@ -110,6 +110,13 @@ def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
                              "see docs/limits.md.")(command)
 
 
+def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "table_format", type=click.Choice(["csv", "xlsx"]),
+                        default="csv", show_default=True,
+                        help="xlsx: also every KPI table in one workbook, tables.xlsx (the "
+                             "CSV files are always written).")(command)
+
+
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sim.analysis import sweep
 from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.display import change_interval, interval, show, show_change
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
@@ -27,6 +28,7 @@ from sim.cli.output import (
     executor,
     fail_input,
     force_option,
+    format_option,
     precision_options,
     refused,
     say,
@@ -34,7 +36,7 @@ from sim.cli.output import (
     target_of,
     workers_option,
 )
-from sim.cli.tables import change_interval, interval, report_target, show, show_change
+from sim.cli.tables import report_target
 from sim.domain.scenario_file import ScenarioError
 from sim.domain.sweep_file import Sweep, load_sweep
 
@@ -49,11 +51,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-            replications: int | None, events: bool, figures: bool,
+            replications: int | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
@@ -73,7 +76,7 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     pool = executor(workers, len(spec.points) * wanted, scheduler)
     check_memory(file, [point.scenario for point in spec.points], pool, force)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet)
+                quiet, table_format == "xlsx")
     try:
         with claimed(folder):
             run_plan(plan)
@@ -94,11 +97,13 @@ class Plan:
     shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
     workers: int | None
     quiet: bool
+    workbook: bool = False
 
 
 def run_plan(plan: Plan) -> None:
     spec, folder, target = plan.spec, plan.folder, plan.target
-    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers))
+    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers),
+                           workbook=plan.workbook)
     store = sweep.Store(folder)
     with Bar(plan.quiet, spec.name) as bar:
         done = guarded_sweep(lambda: run_sweep(spec, folder, plan.wanted, plan.pool, options,

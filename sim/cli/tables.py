@@ -7,18 +7,13 @@ import math
 import pandas as pd
 from rich.table import Table
 
-from sim.analysis.display import change_interval, clock_time, interval, show, show_change
+from sim.analysis.display import interval, show
 from sim.analysis.stats import Target
 from sim.analysis.undefined import why_undefined
 from sim.analysis.views import View
 from sim.cli.output import say
 from sim.domain.durations import format_duration
 from sim.domain.scenario import Scenario
-
-# The formatting lives in sim.analysis.display (the report uses it too); these names stay
-# importable from here for the commands that print tables.
-__all__ = ["change_interval", "clock_time", "interval", "kpi_table", "report_target", "show",
-           "show_change", "view_table"]
 
 
 def kpi_table(summary: pd.DataFrame, scenario: Scenario) -> Table:
