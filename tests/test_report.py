@@ -265,8 +265,25 @@ def test_ccsim_run_report(tiny: Path, tmp_path: Path) -> None:
     result = ccsim("run", tiny, "--out", tmp_path / "r", "-w", "1", "-q", "--report",
                    "--no-events")
     assert result.exit_code == 0, result.output
+    assert f"report: {tmp_path / 'r' / 'report.html'}" in result.output
     text = (tmp_path / "r" / "report.html").read_text()
     assert "tiny: simulation report" in text
+
+
+def test_ccsim_sweep_and_compare_report(tiny: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "timeouts.yaml"
+    plan.write_text(f"name: timeouts\nbase: {tiny}\nreplications: 1\n"
+                    "grid: {flex.reservation_timeout: [30s, 2m]}\n")
+    swept = ccsim("sweep", plan, "--out", tmp_path / "s", "-w", "1", "-q", "--report",
+                  "--no-events", "--no-figures")
+    assert swept.exit_code == 0, swept.output
+    assert "timeouts: sweep report" in (tmp_path / "s" / "report.html").read_text()
+    more = tmp_path / "more.yaml"
+    more.write_text(TINY.replace("name: tiny", "name: more").replace("count: 3", "count: 4"))
+    compared = ccsim("compare", tiny, more, "-r", "1", "--out", tmp_path / "c", "-w", "1",
+                     "-q", "--report", "--no-figures")
+    assert compared.exit_code == 0, compared.output
+    assert "tiny vs more: comparison report" in (tmp_path / "c" / "report.html").read_text()
 
 
 # what differs from what -------------------------------------------------------------------

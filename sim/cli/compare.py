@@ -21,10 +21,12 @@ from sim.cli.output import (
     fail_input,
     force_option,
     format_option,
+    report_option,
     say,
     warn_about,
     workers_option,
 )
+from sim.cli.report import write as write_report
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
@@ -51,11 +53,12 @@ if TYPE_CHECKING:
 @click.option("--figures/--no-figures", default=True, help="Draw figures per KPI.")
 @format_option
 @force_option
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or table.")
 def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
             scheduler: str | None, kpis: tuple[str, ...], events: bool, figures: bool,
-            table_format: str, force: bool, quiet: bool) -> None:
+            table_format: str, force: bool, report: bool, quiet: bool) -> None:
     """Compare scenarios on the same seeds, with paired differences."""
     from sim.analysis.api import comparison_plan
     from sim.analysis.comparison import ComparisonError
@@ -89,6 +92,8 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
         output.stdout.print(comparison_table(plan, result, chosen))
     say(f"results: {folder}  ({len(plan.points)} scenarios x {plan.replications} "
         f"replications on the same seeds; {result.wall:.1f} s, {pool.name})")
+    if report:
+        write_report(folder)
 
 
 def _run(plan: Sweep, folder: Path, pool: Executor, options: SweepOptions,

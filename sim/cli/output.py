@@ -117,6 +117,12 @@ def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
                              "CSV files are always written).")(command)
 
 
+def report_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--report", "report", is_flag=True,
+                        help="Also write report.html in the results folder (see ccsim "
+                             "report).")(command)
+
+
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.stats import Target

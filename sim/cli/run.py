@@ -20,11 +20,13 @@ from sim.cli.output import (
     guarded,
     load,
     precision_options,
+    report_option,
     say,
     step_of,
     target_of,
     workers_option,
 )
+from sim.cli.report import write as write_report
 from sim.cli.tables import kpi_table, report_target, view_table
 
 
@@ -42,8 +44,7 @@ from sim.cli.tables import kpi_table, report_target, view_table
 @format_option
 @precision_options
 @force_option
-@click.option("--report", "report", is_flag=True,
-              help="Also write report.html in the results folder (see ccsim report).")
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
@@ -82,6 +83,4 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         report_target(target, result.reached, result.scenario.replications)
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")
     if report:
-        from sim.cli.report import write
-
-        write(result.folder)
+        write_report(result.folder)

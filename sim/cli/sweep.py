@@ -31,11 +31,13 @@ from sim.cli.output import (
     format_option,
     precision_options,
     refused,
+    report_option,
     say,
     step_of,
     target_of,
     workers_option,
 )
+from sim.cli.report import write as write_report
 from sim.cli.tables import report_target
 from sim.domain.scenario_file import ScenarioError
 from sim.domain.sweep_file import Sweep, load_sweep
@@ -54,11 +56,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @format_option
 @precision_options
 @force_option
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
             replications: int | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
-            force: bool, quiet: bool) -> None:
+            force: bool, report: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
     try:
         spec = load_sweep(file, KPI_NAMES, force)
@@ -82,6 +85,8 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
             run_plan(plan)
     except (OutFolderError, OSError) as error:
         refused(error)
+    if report:
+        write_report(folder)
 
 
 @dataclass(frozen=True)
