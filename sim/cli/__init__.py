@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("sim.cli.verify", "Check the simulator against queueing theory."),
     "regress": ("sim.cli.regress", "Re-run the reference scenarios against baselines."),
     "schema": ("sim.cli.schema", "Print the JSON Schema of scenario files."),
+    "export": ("sim.cli.export", "Write a run's log as TaskRouter events, OCEL 2.0 or XES."),
+    "calibrate": ("sim.cli.calibrate", "Fit a scenario to TaskRouter event exports."),
+    "backtest": ("sim.cli.backtest", "Simulate a scenario against TaskRouter exports."),
 }
 
 
