@@ -32,7 +32,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.analysis.api import Refused, compare, open, resolve, run, staff, sweep
+    from sim.analysis.api import Refused, compare, open, report, resolve, run, staff, sweep
     from sim.analysis.run_folder import NotAResultsFolder, Run
     from sim.analysis.staffing_result import StaffingResult
     from sim.analysis.staffing_targets import StaffingInputError
@@ -46,6 +46,7 @@ _PUBLIC = {
     "open": "sim.analysis.api",
     "sweep": "sim.analysis.api",
     "compare": "sim.analysis.api",
+    "report": "sim.analysis.api",
     "resolve": "sim.analysis.api",
     "Refused": "sim.analysis.api",
     "Run": "sim.analysis.run_folder",
@@ -78,6 +79,7 @@ __all__ = [
     "load_scenario",
     "open",
     "parse_scenario",
+    "report",
     "resolve",
     "run",
     "run_replication",

@@ -237,6 +237,10 @@ def test_the_results_folder_and_the_python_api(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(again.candidates, result.candidates)
     assert again.sentences() == result.sentences()
     assert again.scenario == result.scenario
+    # A staffing folder has no HTML report: refused, naming what it holds instead.
+    refused = ccsim("report", str(result.folder))
+    assert refused.exit_code == 2 and "a staffing folder" in refused.output
+    assert not (result.folder / "report.html").exists()
 
 
 def test_no_staffing_in_range_exits_1_and_says_so(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The public Python API (`sim.run`, `sim.open`, `sim.sweep`, `sim.compare`, `sim.staff`;
-docs/api.md).
+"""The public Python API (`sim.run`, `sim.open`, `sim.sweep`, `sim.compare`, `sim.staff`,
+`sim.report`; docs/api.md).
 
 Each call does what its `ccsim` command does, with the same checks and the same files, and
 returns an object over the folder it wrote, so results made in a notebook and on the command
@@ -74,6 +74,19 @@ def open(folder: str | Path) -> Run | SweepResults | Comparison | StaffingResult
         results = SweepResults.open(path)
         return Comparison(path) if results.manifest.get("kind") == "comparison" else results
     return Run.open(path)
+
+
+def report(results: str | Path | Run | SweepResults, out: str | Path | None = None) -> Path:
+    """Write the HTML report of a results folder (or of a result object) to `out`, by
+    default report.html in the folder; returns the file written."""
+    from sim.analysis.report import write_report
+
+    chosen = results if isinstance(results, Run | SweepResults) else open(results)
+    if not isinstance(chosen, Run | SweepResults):
+        raise NotAResultsFolder(f"{chosen.folder}: a staffing folder, which has no report "
+                                "(its answer.json, candidates.csv and figures/staffing.png "
+                                "are what it found)")
+    return write_report(chosen, None if out is None else Path(out))
 
 
 def sweep(spec: str | Path | Mapping[str, Any], *, replications: int | None = None,

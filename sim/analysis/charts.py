@@ -122,7 +122,9 @@ def intervals(summary: pd.DataFrame, kpis: tuple[str, ...], by: str, title: str,
         mean, low, high = (scaled(kpi, rows[c].to_numpy(float))
                            for c in ("mean", "ci_low", "ci_high"))
         y = np.arange(len(rows))[::-1]
-        axes.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", capsize=4)
+        with np.errstate(invalid="ignore"):  # a KPI that is "never" (inf) has no bar
+            spread = [mean - low, high - mean]
+        axes.errorbar(mean, y, xerr=spread, fmt="o", capsize=4)
         if zero:
             axes.axvline(0, color="grey", linestyle="--", linewidth=1)
         axes.set_yticks(y)

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.cli.run", "Run a scenario and write its results folder."),
     "sweep": ("sim.cli.sweep", "Run every grid point of a sweep file over the same seeds."),
     "compare": ("sim.cli.compare", "Compare scenarios on the same seeds, with paired differences."),
+    "report": ("sim.cli.report", "Write a self-contained HTML report of a results folder."),
     "validate": ("sim.cli.validate", "Check scenario files; print OK or every problem."),
     "staff": ("sim.cli.staff", "Find the cheapest staffing that meets every target."),
     "warmup": ("sim.cli.warmup", "Suggest a warm-up length (MSER-5 on the backlog)."),

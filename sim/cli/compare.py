@@ -12,8 +12,9 @@ import pandas as pd
 from rich.table import Table
 
 from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.display import change_interval, interval, show, show_change
 from sim.cli import output
-from sim.cli.options import executor_options, force_option, format_option
+from sim.cli.options import executor_options, force_option, format_option, report_option
 from sim.cli.output import (
     Bar,
     check_memory,
@@ -22,7 +23,8 @@ from sim.cli.output import (
     say,
     warn_about,
 )
-from sim.cli.tables import change_interval, interval, kpi_tables, show, show_change
+from sim.cli.report import write as write_report
+from sim.cli.tables import kpi_tables
 
 if TYPE_CHECKING:
     from sim.analysis.executors import Executor
@@ -48,11 +50,12 @@ if TYPE_CHECKING:
 @click.option("--figures/--no-figures", default=True, help="Draw figures per KPI.")
 @format_option
 @force_option
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or table.")
 def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
             scheduler: str | None, kpis: tuple[str, ...], events: bool, figures: bool,
-            table_format: str, force: bool, quiet: bool) -> None:
+            table_format: str, force: bool, report: bool, quiet: bool) -> None:
     """Compare scenarios on the same seeds, with paired differences."""
     from sim.analysis.api import comparison_plan
     from sim.analysis.comparison import ComparisonError
@@ -87,6 +90,8 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
             output.stdout.print(table)
     say(f"results: {folder}  ({len(plan.points)} scenarios x {plan.replications} "
         f"replications on the same seeds; {result.wall:.1f} s, {pool.name})")
+    if report:
+        write_report(folder)
 
 
 def _run(plan: Sweep, folder: Path, pool: Executor, options: SweepOptions,

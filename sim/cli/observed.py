@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
+from sim.analysis.display import interval, show
 from sim.cli import output
 from sim.cli.output import fail_input, say
-from sim.cli.tables import interval, show
 
 if TYPE_CHECKING:
     from sim.analysis.calibrate.backtest import BackTest

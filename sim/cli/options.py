@@ -13,7 +13,7 @@ together, checks that the cluster answers before anything runs, and returns wher
 Every executor gives the same outcomes for the same jobs (tests/test_cluster.py), so a
 command needs nothing else to run on a cluster. `@precision_options` adds --target-halfwidth,
 --kpi and --max-replications (parsed by `sim.cli.output.target_of`), `@force_option` --force,
-`@format_option` --format csv|xlsx.
+`@format_option` --format csv|xlsx, `@report_option` --report.
 Help texts are one line each; docs/reference.md lists them (generated, see sim.cli.reference).
 """
 
@@ -56,6 +56,10 @@ format_option = click.option(
     show_default=True,
     help="xlsx: also every KPI table in one workbook, tables.xlsx (the CSV files are always "
          "written).")
+
+report_option = click.option(
+    "--report", is_flag=True,
+    help="Also write report.html in the results folder (see ccsim report).")
 
 precision_options = stacked(
     click.option("--target-halfwidth", metavar="WIDTH",

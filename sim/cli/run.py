@@ -16,6 +16,7 @@ from sim.cli.options import (
     force_option,
     format_option,
     precision_options,
+    report_option,
 )
 from sim.cli.output import (
     Bar,
@@ -31,6 +32,7 @@ from sim.cli.output import (
     target_of,
     unreachable,
 )
+from sim.cli.report import write as write_report
 from sim.cli.tables import kpi_table, report_target, view_table
 from sim.domain.scenario import Scenario
 
@@ -50,12 +52,13 @@ from sim.domain.scenario import Scenario
 @format_option
 @precision_options
 @force_option
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
             scheduler: str | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
-            force: bool, quiet: bool) -> None:
+            force: bool, report: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
 
     FILE defaults to the bundled scenarios/baseline.yaml."""
@@ -91,6 +94,8 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     if target is not None and result.reached is not None:
         report_target(target, result.reached, result.scenario.replications)
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")
+    if report:
+        write_report(result.folder)
 
 
 def refuse_unreachable(target: Target, scenario: Scenario) -> None:

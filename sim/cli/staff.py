@@ -11,6 +11,7 @@ import click
 import pandas as pd
 from rich.table import Table
 
+from sim.analysis.display import show
 from sim.analysis.executors import Executor
 from sim.analysis.outfolder import name_problem
 from sim.analysis.staffing import answer, default_folder, largest, write_staffing
@@ -20,7 +21,6 @@ from sim.analysis.staffing_targets import StaffingInputError
 from sim.cli import output
 from sim.cli.options import executor_options, force_option
 from sim.cli.output import Bar, fail_input, say
-from sim.cli.tables import show
 from sim.domain.scenario import Scenario
 
 EXIT_NO_ANSWER = 1

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sim.analysis import sweep
 from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.display import change_interval, interval, show, show_change
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
@@ -25,6 +26,7 @@ from sim.cli.options import (
     force_option,
     format_option,
     precision_options,
+    report_option,
 )
 from sim.cli.output import (
     EXIT_INTERRUPTED,
@@ -39,15 +41,8 @@ from sim.cli.output import (
     target_of,
     unreachable,
 )
-from sim.cli.tables import (
-    change_interval,
-    interval,
-    kpi_frame,
-    kpi_tables,
-    report_target,
-    show,
-    show_change,
-)
+from sim.cli.report import write as write_report
+from sim.cli.tables import kpi_frame, kpi_tables, report_target
 from sim.domain.scenario_file import ScenarioError
 from sim.domain.sweep_file import Sweep, load_sweep
 
@@ -65,12 +60,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @format_option
 @precision_options
 @force_option
+@report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
             replications: int | None, overrides: tuple[str, ...], events: bool, figures: bool,
-            table_format: str,
-            target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
-            force: bool, quiet: bool) -> None:
+            table_format: str, target_halfwidth: str | None, kpis: tuple[str, ...],
+            max_replications: int, force: bool, report: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
     try:
         spec = load_sweep(file, KPI_NAMES, force, overrides)
@@ -98,6 +93,8 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
             run_plan(plan)
     except (OutFolderError, OSError) as error:
         refused(error)
+    if report:
+        write_report(folder)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""KPI values and intervals as people read them, and the tables that show them."""
+"""The tables that show KPI values and intervals (written as sim.analysis.display writes
+numbers, like the HTML report)."""
 
 from __future__ import annotations
 
@@ -9,57 +10,13 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
-from sim.analysis.catalogue import RATES, TIMES
+from sim.analysis.display import interval, show
 from sim.analysis.stats import Target
 from sim.analysis.undefined import why_undefined
 from sim.analysis.views import View
 from sim.cli.output import say
 from sim.domain.durations import format_duration
 from sim.domain.scenario import Scenario
-
-
-def show(name: str, value: float) -> str:
-    if math.isnan(value):
-        return "-"
-    if math.isinf(value):
-        return "never"
-    if name in RATES:
-        return f"{value:.1%}"
-    if name in TIMES:
-        return clock_time(value)
-    return f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
-
-
-def clock_time(seconds: float) -> str:
-    """A duration to read at a glance: 2d 04h, 4h 07m, 12m 30s, 45s."""
-    sign, rest = ("-" if seconds < 0 else ""), round(abs(seconds))
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours:02d}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{sign}{minutes}m {secs:02d}s"
-    return f"{sign}{secs}s"
-
-
-def interval(name: str, low: float, high: float) -> str:
-    return "-" if math.isnan(low) else f"{show(name, low)} .. {show(name, high)}"
-
-
-def show_change(name: str, value: float) -> str:
-    if math.isnan(value):
-        return "-"
-    if name in RATES:
-        return f"{value * 100:+.1f} pts"
-    sign = "+" if value >= 0 else "-"
-    return sign + show(name, abs(value))
-
-
-def change_interval(name: str, low: float, high: float) -> str:
-    return "-" if math.isnan(low) else f"{show_change(name, low)} .. {show_change(name, high)}"
 
 
 def kpi_frame(title: str, kpis: Iterable[str], columns: Sequence[str],
