@@ -49,9 +49,22 @@ def _live(field: int, value: int) -> list[int]:
     found = []
     for name in os.listdir("/proc"):
         fields = _stat(name) if name.isdigit() else None
-        if fields is not None and int(fields[field]) == value and fields[0] != "Z":
+        if fields is not None and int(fields[field]) == value and not _dead(name, fields):
             found.append(int(name))
     return found
+
+
+def _dead(pid: str, fields: list[str]) -> bool:
+    """A zombie whose threads have all exited. A killed process's main thread shows it as a
+    zombie while its other threads (a worker's parent watch) are still exiting, and those
+    still hold its open files and their locks."""
+    if fields[0] not in "ZX":
+        return False
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return True
+    return all((_stat(f"{pid}/task/{tid}") or ["X"])[0] in "ZX" for tid in threads)
 
 
 def in_session(session: int) -> list[int]:

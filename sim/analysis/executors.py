@@ -21,8 +21,8 @@ class Executor(Protocol):
 
     def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
         """Run every job, calling `done` with each outcome as it arrives (any order), and
-        `reached` with the simulated time of a run as it goes where the executor can (runs
-        in this process; workers report whole runs only)."""
+        `reached` with the simulated time of a run as it goes where the executor can (here
+        and in this machine's workers; a dask cluster reports whole runs only)."""
 
 
 class Serial:
@@ -60,12 +60,16 @@ class LocalPool:
         self.workers = workers
 
     def run(self, jobs: Sequence[Job], done: Done, reached: Reached | None = None) -> None:
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_method(),
-                                   initializer=worker_started)
+        context = _start_method()
+        times = None if reached is None else context.SimpleQueue()
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                   initializer=worker_started, initargs=(times,))
+        by_key = {(job.point, job.replication): job for job in jobs}
         try:
-            pending: set[Future[Outcome]] = {pool.submit(run_job, job) for job in jobs}
+            pending: set[Future[Outcome]] = {pool.submit(run_in_worker, job) for job in jobs}
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _relay(times, by_key, reached)
                 for future in finished:
                     done(future.result())
                 check_stop()
@@ -75,13 +79,39 @@ class LocalPool:
         pool.shutdown()
 
 
-def worker_started() -> None:
+# In a worker: where it reports the simulated time its run has reached (None: nowhere).
+_times: Any = None
+
+
+def worker_started(times: Any = None) -> None:
     """Workers leave Ctrl-C to the parent, which stops them (a terminal sends it to all),
     and die with their parent: a parent killed outright cannot stop them, and a worker
     waiting for its next job would otherwise wait forever (each holds ~200 MB)."""
+    global _times
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's stop request is not ours
     die_with_parent()
+    _times = times
+
+
+def run_in_worker(job: Job) -> Outcome:
+    return run_job(job, None if _times is None else _report)
+
+
+def _report(job: Job, at: float) -> None:
+    # A few bytes in one write, which a pipe keeps whole: a worker killed mid-run cannot
+    # leave half a message for the parent to wait on.
+    _times.put((job.point, job.replication, at))
+
+
+def _relay(times: Any, by_key: dict[tuple[int, int], Job], reached: Reached | None) -> None:
+    """Pass the simulated times workers reported to `reached`, in the order they came (a
+    run's all come before its outcome: a worker writes them first)."""
+    if times is None or reached is None:
+        return
+    while not times.empty():
+        point, replication, at = times.get()
+        reached(by_key[point, replication], at)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

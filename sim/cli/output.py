@@ -192,8 +192,9 @@ def step_of(workers: int | None) -> int:
 
 class Bar:
     """Progress across runs with an ETA, on stderr: a bar on a terminal, plain lines every
-    few seconds elsewhere (logs, CI), nothing when quiet. A run in this process (one
-    worker) moves the bar by the part of its horizon simulated, and names the day reached.
+    few seconds elsewhere (logs, CI), nothing when quiet. Runs under way (here or in this
+    machine's workers) move the bar by the parts of their horizons simulated; a lone one
+    names the day it has reached.
 
     It redraws when a run finishes or reports rather than from a refresh thread, so that
     this process stays single-threaded and can fork its workers (see
@@ -206,6 +207,7 @@ class Bar:
 
         terminal = stderr.is_terminal
         self.label, self.clock, self.drawn, self.whole = label, time.monotonic, 0.0, 0
+        self.running: dict[tuple[int, int], tuple[Job, float]] = {}  # runs under way
         self.lines = None if quiet or terminal else LineProgress(label, _ERR)
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -226,22 +228,25 @@ class Bar:
 
     def advance(self, outcome: Outcome) -> None:
         self.whole += 1
+        self.running.pop((outcome.point, outcome.replication), None)
         self.progress.update(self.task, completed=self.whole, description=self.label,
                              refresh=True)
         if self.lines is not None:
             self.lines.advance(outcome)
 
     def reached(self, job: Job, at: float) -> None:
+        from sim.analysis.progress import simulated_part
+
         if self.lines is not None:
             self.lines.reached(job, at)
+        self.running[job.point, job.replication] = (job, at)
         now = self.clock()
         if now - self.drawn < 0.5:  # a short run reports many days a second
             return
         self.drawn = now
-        horizon = job.scenario.horizon
-        self.progress.update(
-            self.task, completed=self.whole + at / horizon, refresh=True,
-            description=f"{self.label} (day {at / 86_400:.1f} of {horizon / 86_400:g})")
+        running = list(self.running.values())
+        self.progress.update(self.task, completed=self.whole + simulated_part(running),
+                             refresh=True, description=self.label + _day(running))
 
     def __enter__(self) -> Bar:
         self.progress.start()
@@ -249,6 +254,14 @@ class Bar:
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
+
+
+def _day(running: list[tuple[Job, float]]) -> str:
+    """The day a lone run under way has reached (several: the bar's fraction says it)."""
+    if len(running) != 1:
+        return ""
+    ((job, at),) = running
+    return f" (day {at / 86_400:.1f} of {job.scenario.horizon / 86_400:g})"
 
 
 class _Stderr:
