@@ -76,7 +76,7 @@ Reached = Callable[[Job, float], None]  # a job's run has simulated up to this t
 class Progress(Protocol):
     """Where long work reports: the number of runs expected so far, how many of them were
     already done (a resumed sweep), each one done now, and how far in simulated time a run
-    in this process has got (runs in worker processes report only when done)."""
+    under way has got (on this machine; a dask cluster's runs report only when done)."""
 
     def total(self, runs: int) -> None: ...
 
