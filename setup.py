@@ -27,13 +27,19 @@ COMPILED = [
     "sim/engine/router.py",
 ]
 
-# Type-check for compilation only: the build environment has mypy, not the libraries the
-# engine imports, whose types are then simply unknown (Any) to the compiler.
+# Type-check for compilation only. The libraries the engine imports (simpy, numpy) are build
+# requirements so their types are known: a class whose base is unknown (Any) to mypyc is
+# compiled as a native class, and SimPy's own writes to it then fail. A missing simpy or numpy
+# is therefore an error here, never a silent Any; others (pandas, read only by functions that
+# are not on the hot path) may stay unknown.
 MYPYC_CONFIG = """\
 [mypy]
 python_version = 3.11
-ignore_missing_imports = True
 follow_imports = silent
+ignore_missing_imports = True
+
+[mypy-simpy,simpy.*,numpy,numpy.*]
+ignore_missing_imports = False
 """
 
 

@@ -32,11 +32,24 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.analysis.api import Refused, compare, open, resolve, run, sweep
+    from sim.analysis.run_folder import NotAResultsFolder, Run
+    from sim.analysis.sweep_results import Comparison, SweepResults
     from sim.domain.scenario import Scenario
     from sim.domain.scenario_file import ScenarioError, load_scenario, parse_scenario
     from sim.engine.model import Replication, run_replication
 
 _PUBLIC = {
+    "run": "sim.analysis.api",
+    "open": "sim.analysis.api",
+    "sweep": "sim.analysis.api",
+    "compare": "sim.analysis.api",
+    "resolve": "sim.analysis.api",
+    "Refused": "sim.analysis.api",
+    "Run": "sim.analysis.run_folder",
+    "NotAResultsFolder": "sim.analysis.run_folder",
+    "SweepResults": "sim.analysis.sweep_results",
+    "Comparison": "sim.analysis.sweep_results",
     "Replication": "sim.engine.model",
     "Scenario": "sim.domain.scenario",
     "ScenarioError": "sim.domain.scenario_file",
@@ -46,12 +59,22 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "Comparison",
+    "NotAResultsFolder",
+    "Refused",
     "Replication",
+    "Run",
     "Scenario",
     "ScenarioError",
+    "SweepResults",
+    "compare",
     "load_scenario",
+    "open",
     "parse_scenario",
+    "resolve",
+    "run",
     "run_replication",
+    "sweep",
 ]
 assert sorted(__all__) == sorted(_PUBLIC)
 

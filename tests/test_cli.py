@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.catalogue import KPI_NAMES
+from sim.analysis.catalogue import COUNTS, KPI_NAMES
 from sim.domain.scenario_file import load_scenario
 from tests.invoke import ccsim, no_crash
 
@@ -224,6 +224,40 @@ def test_the_kpi_table_says_why_a_kpi_is_undefined(tiny_run: tuple[Path, Path]) 
     assert "Leave is off (flex.leave.enabled: false)" in line
 
 
+def test_figures_of_features_that_are_on_are_drawn(tmp_path: Path) -> None:
+    source = write(tmp_path, "on.yaml", TINY + "flex: {pause: {enabled: true}, "
+                                                "leave: {enabled: true}}\n")
+    ccsim("run", source, "--out", tmp_path / "run", "-w", "1", "--no-events", "-q")
+    names = {path.name for path in (tmp_path / "run" / "figures").glob("*.png")}
+    assert {"pauses.png", "reactivation.png"} <= names
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_results_are_as_readable_as_the_umask_allows(tmp_path: Path, mask: int) -> None:
+    import os
+    import stat
+
+    source = write(tmp_path, "tiny.yaml", TINY)
+    previous = os.umask(mask)
+    try:
+        ccsim("run", source, "--out", tmp_path / "run", "-w", "1", "-q")
+    finally:
+        os.umask(previous)
+    paths = [tmp_path / "run", *(tmp_path / "run").rglob("*")]
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in paths}
+    for path in paths:
+        assert modes[path.name] == (0o777 if path.is_dir() else 0o666) & ~mask, path
+
+
+def test_counts_are_integers_in_kpis_csv(tiny_run: tuple[Path, Path]) -> None:
+    _, out = tiny_run
+    header, first = (out / "kpis.csv").read_text().splitlines()[:2]
+    row = dict(zip(header.split(","), first.split(","), strict=True))
+    for name in COUNTS:
+        assert row[name].isdigit(), (name, row[name])
+    assert "." in row["service_level"]
+
+
 def test_run_writes_the_results_folder(tiny_run: tuple[Path, Path]) -> None:
     _, out = tiny_run
     assert {path.name for path in out.iterdir()} >= RUN_FILES
@@ -248,7 +282,9 @@ def test_run_writes_the_results_folder(tiny_run: tuple[Path, Path]) -> None:
     assert "conversation.created" in set(events["event"])
 
     figures = sorted((out / "figures").glob("*.png"))
-    assert len(figures) == 5
+    # Pause and Leave are off in this scenario: their figures would be empty frames
+    assert [path.name for path in figures] == [
+        "backlog_occupancy.png", "first_response.png", "reservations.png"]
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in figures)
 
     manifest = json.loads((out / "manifest.json").read_text())
@@ -479,3 +515,48 @@ def test_ctrl_c_stops_a_run_and_leaves_nothing(tmp_path: Path) -> None:
     assert "interrupted: nothing was written" in errors
     assert "Traceback" not in errors
     assert list(tmp_path.iterdir()) == []  # no results folder, no staging folder
+
+
+def test_progress_is_plain_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
+    source = write(tmp_path, "tiny.yaml", TINY.replace("replications: 2", "replications: 3"))
+    result = ccsim("run", source, "--out", tmp_path / "run", "-w", "1", "--no-events",
+                   "--no-figures")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("tiny: ")]
+    assert lines[0].startswith("tiny: 1/3 runs, ") and "left" in lines[0]
+    assert lines[-1].startswith("tiny: 3/3 runs, ") and "left" not in lines[-1]
+    assert "\x1b[" not in result.stderr  # no terminal control codes in a log
+
+
+def test_format_xlsx_writes_every_table_as_a_sheet(tmp_path: Path) -> None:
+    source = write(tmp_path, "two.yaml", TWO_SKILLS)
+    out = tmp_path / "run"
+    result = ccsim("run", source, "--out", out, "-w", "1", "-q", "--no-events",
+                   "--no-figures", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["kpis", "summary", "kpis_by_skill", "summary_by_skill",
+                            "kpis_by_group", "summary_by_group"]
+    for name, sheet in sheets.items():
+        csv = pd.read_csv(out / f"{name}.csv")
+        pd.testing.assert_frame_equal(sheet, csv, check_dtype=False)
+    assert ccsim("run", source, "--out", tmp_path / "x", "--format", "pdf").exit_code == 2
+
+
+def test_events_parquet_types_hold_for_any_reader(tiny_run: tuple[Path, Path]) -> None:
+    """Not only pandas with its metadata: the Parquet types themselves are integers with
+    nulls and dictionary-encoded names, and a timestamp in the scenario's calendar."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tiny_run[1] / "events.parquet")
+    types = {field.name: field.type for field in table.schema}
+    for name in ("task", "conversation", "priority"):
+        assert types[name] == pa.int32(), name
+    for name in ("event", "agent", "skill", "reason"):
+        assert pa.types.is_dictionary(types[name]), name
+    assert pa.types.is_timestamp(types["timestamp"])
+    rows = table.to_pylist()
+    created = [r for r in rows if r["event"] == "conversation.created"]
+    assert all(r["task"] is None and isinstance(r["conversation"], int) for r in created)
+    assert all(r["reason"] in {"new", "follow-up"} for r in created)

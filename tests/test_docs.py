@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from sim.analysis.catalogue import CATALOGUE, KPI_NAMES
 from sim.analysis.timeweighted import TARGET
 from sim.domain.diagrams import MACHINES, render
@@ -76,3 +78,14 @@ def test_help_summaries_are_the_commands_own() -> None:
         command = importlib.import_module(module).command
         assert command.name == name
         assert (command.help or "").splitlines()[0] == summary, name
+
+
+def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "README shows the Python API"
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)  # the example writes results/ where it runs
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    assert any((tmp_path / "results" / "baseline").iterdir())

@@ -12,7 +12,7 @@ from sim.analysis.audit import audit
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
 from sim.analysis.metrics import kpis
-from sim.domain.scenario_file import load_scenario
+from sim.domain.scenario_file import ScenarioError, load_scenario
 from sim.engine.model import Replication
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
@@ -84,3 +84,12 @@ def test_suggested_comparisons_are_realistic_decisions(path: Path) -> None:
         changed = [name for name in KPI_NAMES
                    if not math.isclose(base[name], other[name], rel_tol=0.02, abs_tol=1e-9)]
         assert changed, f"{settings} changes nothing"
+
+
+def test_an_override_that_clashes_with_the_file_is_named() -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(SCENARIOS[0].parent / "baseline.yaml", ["horizon=7d"])
+    (problem,) = raised.value.problems
+    assert problem.path == "warmup" and problem.line is not None  # where the file has it
+    assert str(problem).endswith("warmup (7d) must be shorter than the horizon (7d) "
+                                 "(horizon from --set horizon=7d)")

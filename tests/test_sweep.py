@@ -406,6 +406,35 @@ def test_kpi_option_chooses_the_figures(tmp_path: Path) -> None:
     assert manifest(out)["kpis"] == ["slot_occupancy"]
 
 
+def test_the_sweep_files_kpis_narrow_its_tables(demo: Done) -> None:
+    kpi_rows = [line.split("│")[1].strip() for line in demo.result.output.splitlines()
+                if line.startswith("│ ") and line.split("│")[1].strip().isidentifier()]
+    assert set(kpi_rows) == {"service_level", "reservation_timeout_rate"}
+
+
+def test_an_overview_shows_every_point_against_the_kpis(demo: Done) -> None:
+    lines = demo.result.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "mean of each KPI per point" in line)
+    header = next(line for line in lines[start:] if "point" in line and "┃" in line)
+    assert "service level" in header and "reservation timeout rate" in header
+    overview = pd.read_csv(demo.out / "overview.csv")
+    assert list(overview.columns) == ["point", *KEYS, *KPI_NAMES]
+    summary = pd.read_csv(demo.out / "summary.csv")
+    means = summary[summary["kpi"] == "service_level"].set_index("point")["mean"]
+    assert overview.set_index("point")["service_level"].to_dict() == means.to_dict()
+
+
+def test_sweep_format_xlsx(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = ccsim("sweep", make(tmp_path, SMALL), "--out", out, "-w", "1", "-q",
+                   "--no-events", "--no-figures", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["sweep", "points", "summary", "differences", "overview"]
+    pd.testing.assert_frame_equal(sheets["summary"], pd.read_csv(out / "summary.csv"),
+                                  check_dtype=False)
+
+
 def test_no_events_writes_no_events_folder(tmp_path: Path) -> None:
     path = make(tmp_path, SMALL)
     out = tmp_path / "out"

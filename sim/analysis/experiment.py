@@ -71,9 +71,12 @@ Done = Callable[[Outcome], None]
 
 
 class Progress(Protocol):
-    """Where long work reports: the number of runs expected so far, and each one done."""
+    """Where long work reports: the number of runs expected so far, how many of them were
+    already done (a resumed sweep), and each one done now."""
 
     def total(self, runs: int) -> None: ...
+
+    def completed(self, runs: int) -> None: ...
 
     def advance(self, outcome: Outcome) -> None: ...
 

@@ -21,6 +21,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from sim.analysis.umask import share_folder
+
 try:
     import fcntl
 except ImportError:  # Windows: fall back to whether the owning process still exists
@@ -118,6 +120,7 @@ def staged_into(folder: Path) -> Iterator[Path]:
     remove_stale(folder.parent)
     path = Path(tempfile.mkdtemp(dir=folder.parent, prefix=_hidden(
         folder, f".partial-{os.getpid()}-").name))
+    share_folder(path)
     handle: int | None = _locked_file(path / _OWNER)
     try:
         yield path

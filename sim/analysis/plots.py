@@ -11,30 +11,43 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-from sim.analysis.catalogue import RATES, TIMES
 from sim.analysis.figuredata import FigureData
-from sim.domain.durations import DAY, HOUR, DurationError, parse_duration
+from sim.domain.durations import DAY, HOUR
 
 FIGURES = ("reservations.png", "pauses.png", "reactivation.png", "backlog_occupancy.png",
            "first_response.png")
+# A figure of a feature that is off would be an empty frame that looks like a finding.
+NEEDS = {"pauses.png": "pause_enabled", "reactivation.png": "leave_enabled"}
 OUTCOME_ORDER = ("reservation.accepted", "reservation.rejected", "reservation.timeout",
                  "reservation.canceled")
 
 
 def draw(data: FigureData, folder: Path) -> list[Path]:
+    """The run's figures as PNGs in `folder`, those of features that are off left out."""
     folder.mkdir(parents=True, exist_ok=True)
-    painters = (_reservations, _pauses, _reactivation, _backlog_occupancy, _first_response)
     written = []
-    for name, painter in zip(FIGURES, painters, strict=True):
-        figure = painter(data)
+    for name, figure in figures(data).items():
         path = folder / name
         figure.savefig(path, dpi=110, bbox_inches="tight")
         written.append(path)
     return written
+
+
+def figures(data: FigureData) -> dict[str, Figure]:
+    """File name -> figure, titled with the scenario's name."""
+    painters = (_reservations, _pauses, _reactivation, _backlog_occupancy, _first_response)
+    drawn = {}
+    for name, painter in zip(FIGURES, painters, strict=True):
+        if getattr(data, NEEDS.get(name, ""), True):
+            figure = painter(data)
+            if data.name:
+                figure.suptitle(data.name, fontweight="bold")
+            drawn[name] = figure
+    return drawn
 
 
 def _empty(axes: Axes, message: str) -> None:
@@ -53,6 +66,7 @@ def _shares(axes: Axes, labels: list[str], counts: list[int], title: str) -> Non
                       ha="center", va="bottom", fontsize=8)
     axes.set_ylabel("share")
     axes.set_ylim(0, 1.1)
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes.set_title(title)
 
 
@@ -129,6 +143,7 @@ def _backlog_occupancy(data: FigureData) -> Figure:
     _band(bottom, days, data.occupancy, "tab:purple", "slot occupancy")
     bottom.set_ylabel("share of on-duty slots held")
     bottom.set_ylim(0, 1.05)
+    bottom.yaxis.set_major_formatter(PercentFormatter(1.0))
     bottom.set_xlabel("time since start (days)")
     return figure
 
@@ -151,66 +166,3 @@ def _first_response(data: FigureData) -> Figure:
     axes.set_ylabel("tasks")
     axes.set_title("First response time against the service-level threshold")
     return figure
-
-
-# Sweeps ------------------------------------------------------------------------------------
-
-def sweep_figures(summary: pd.DataFrame, points: pd.DataFrame, keys: tuple[str, ...],
-                  kpis: tuple[str, ...], folder: Path) -> list[Path]:
-    """One PNG per (KPI, swept key): the KPI's mean and 95% CI against the key's values, a
-    line for each combination of the other keys."""
-    folder.mkdir(parents=True, exist_ok=True)
-    table = summary.merge(points, on="point")
-    written = []
-    for kpi in kpis:
-        rows = table[table["kpi"] == kpi]
-        for key in keys:
-            path = folder / f"{kpi}_vs_{_slug(key)}.png"
-            figure = _against(rows, key, [k for k in keys if k != key], kpi)
-            figure.savefig(path, dpi=110, bbox_inches="tight")
-            written.append(path)
-    return written
-
-
-def _against(rows: pd.DataFrame, key: str, others: list[str], kpi: str) -> Figure:
-    figure = Figure(figsize=(8, 4.5))
-    axes = figure.subplots()
-    labels, positions = _axis(rows[key].tolist())
-    groups = rows.groupby(others, sort=False) if others else [((), rows)]
-    for values, group in groups:
-        x = np.array([positions[v] for v in group[key]])
-        order = np.argsort(x)
-        fixed = values if isinstance(values, tuple) else (values,)
-        label = ", ".join(f"{k}={v}" for k, v in zip(others, fixed, strict=True)) or kpi
-        scale = HOUR if kpi in TIMES else 1.0
-        mean = group["mean"].to_numpy(float)[order] / scale
-        axes.plot(x[order], mean, marker="o", label=label)
-        axes.fill_between(x[order], group["ci_low"].to_numpy(float)[order] / scale,
-                          group["ci_high"].to_numpy(float)[order] / scale, alpha=0.2)
-    axes.set_xticks(sorted(set(positions.values())))
-    axes.set_xticklabels([labels[p] for p in sorted(set(positions.values()))])
-    axes.set_xlabel(key)
-    axes.set_ylabel(f"{kpi} ({_unit(kpi)})")
-    axes.set_title(f"{kpi} against {key} (mean and 95% CI over replications)")
-    if others:
-        axes.legend(fontsize=8)
-    return figure
-
-
-def _axis(values: list[object]) -> tuple[dict[float, str], dict[object, float]]:
-    """Numeric positions for setting values: numbers and durations by size, else in order."""
-    distinct = list(dict.fromkeys(values))
-    try:
-        numbers = [parse_duration(v) for v in distinct]
-    except DurationError:
-        numbers = [float(i) for i in range(len(distinct))]
-    positions = dict(zip(distinct, numbers, strict=True))
-    return {positions[v]: str(v) for v in distinct}, positions
-
-
-def _unit(kpi: str) -> str:
-    return "share" if kpi in RATES else "hours" if kpi in TIMES else "count"
-
-
-def _slug(key: str) -> str:
-    return key.replace(".", "_")

@@ -15,11 +15,16 @@ ccsim, pandas and SimPy imported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.domain.demand import hourly_rates
 from sim.domain.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.analysis.executors import Executor
 
 LOG_ROW_BYTES = 23
 ROWS_PER_TASK = 10
@@ -113,3 +118,15 @@ def memory_problem(need: Footprint, available: int | None) -> str | None:
             f"{need.tasks:,.0f} tasks and {need.agents:,} agents per replication), more than "
             f"the {size_text(available)} available; shorten the horizon, lower the volume, "
             "use fewer workers (-w), or pass --force to run anyway")
+
+
+def memory_refusal(scenarios: Sequence[Scenario], executor: Executor,
+                   kept_logs: int = 0) -> str | None:
+    """Why running `scenarios` on `executor` must not start (more memory than there is),
+    or None. A cluster's memory is its own, so it is not judged here."""
+    if executor.name == "dask" or not scenarios:
+        return None
+    running = int(getattr(executor, "workers", 1))
+    processes = running + 1 if running > 1 else 1  # the parent receives every log
+    need = max((footprint(s, processes, kept_logs) for s in scenarios), key=lambda f: f.total)
+    return memory_problem(need, available_memory())

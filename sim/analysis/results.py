@@ -23,7 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.catalogue import COUNTS
 from sim.analysis.outfolder import cannot_write, claimed, staged_into
+from sim.analysis.umask import share_file
 from sim.analysis.versions import versions
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import dump_scenario
@@ -49,6 +51,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        share_file(handle)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -62,6 +65,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """KPI columns that count things (tasks_created, pauses...) as integers, so a CSV reads
+    8321, not 8321.0."""
+    columns = [name for name in frame.columns if name in COUNTS]
+    return frame.astype(dict.fromkeys(columns, "int64")) if columns else frame
 
 
 def csv_text(frame: pd.DataFrame) -> str:

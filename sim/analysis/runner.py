@@ -23,6 +23,7 @@ from sim.analysis.results import (
     SUMMARY,
     EventsWriter,
     atomic_write_text,
+    counts_as_integers,
     csv_text,
     manifest,
     run_id,
@@ -39,6 +40,7 @@ from sim.domain.scenario import Scenario
 class RunOptions:
     events: bool = True
     figures: bool = True
+    workbook: bool = False  # also tables.xlsx (--format xlsx)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,23 @@ def default_folder(root: Path, scenario: Scenario) -> Path:
 def kpi_frame(outcomes: list[Outcome]) -> pd.DataFrame:
     rows = [{"replication": o.replication, **{k: o.kpis[k] for k in KPI_NAMES}}
             for o in outcomes]
-    return pd.DataFrame(rows, columns=["replication", *KPI_NAMES])
+    return counts_as_integers(pd.DataFrame(rows, columns=["replication", *KPI_NAMES]))
+
+
+def write_tables(folder: Path, kpis: pd.DataFrame, summary: pd.DataFrame,
+                 split: tuple[View, ...], workbook: bool) -> None:
+    """The KPI tables as CSV files, and with `workbook` as one Excel file too."""
+    tables = {KPIS: kpis, SUMMARY: summary}
+    for view in split:
+        tables[f"kpis_by_{view.key}.csv"] = view.kpis
+        tables[f"summary_by_{view.key}.csv"] = view.summary
+    for name, frame in tables.items():
+        atomic_write_text(folder / name, csv_text(frame))
+    if workbook:
+        from sim.analysis.workbook import WORKBOOK, write_workbook
+
+        write_workbook(folder / WORKBOOK, {name.removesuffix(".csv"): frame
+                                           for name, frame in tables.items()})
 
 
 def run_scenario(
@@ -108,12 +126,8 @@ def run_scenario(
         text = scenario_text(scenario)
         kpis = kpi_frame(outcomes)
         atomic_write_text(staging / SCENARIO, text)
-        atomic_write_text(staging / KPIS, csv_text(kpis))
-        atomic_write_text(staging / SUMMARY, csv_text(summary))
         by_skill, by_group = views(outcomes)
-        for view in (by_skill, by_group):
-            atomic_write_text(staging / f"kpis_by_{view.key}.csv", csv_text(view.kpis))
-            atomic_write_text(staging / f"summary_by_{view.key}.csv", csv_text(view.summary))
+        write_tables(staging, kpis, summary, (by_skill, by_group), options.workbook)
         if options.figures:
             # matplotlib only now: its tens of MB are not held through the simulation
             from sim.analysis.plots import draw

@@ -25,6 +25,7 @@ from sim.analysis.experiment import Job, Outcome
 from sim.analysis.results import (
     atomic_write_bytes,
     atomic_write_text,
+    counts_as_integers,
     csv_text,
     digest,
     events_bytes,
@@ -91,7 +92,7 @@ class Store:
             rows.append({"point": record["point"], "replication": record["replication"],
                          **{name: record["kpis"][name] for name in KPI_NAMES}})
         frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
-        return frame.sort_values(["point", "replication"], ignore_index=True)
+        return counts_as_integers(frame.sort_values(["point", "replication"], ignore_index=True))
 
 
 def identity(sweep: Sweep) -> str:
@@ -232,13 +233,23 @@ def paired_differences(kpis: pd.DataFrame, base: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["point", "kpi", "mean", "ci_low", "ci_high", "n"])
 
 
+def overview(result: SweepResult) -> pd.DataFrame:
+    """One row per point: its settings and the mean of every KPI."""
+    means = result.summary.pivot(index="point", columns="kpi", values="mean")
+    return result.points.merge(means[list(KPI_NAMES)].reset_index(), on="point")
+
+
 def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
-                  extra: dict[str, Any]) -> None:
+                  extra: dict[str, Any], workbook: bool = False) -> None:
     root = store.root
-    atomic_write_text(root / "sweep.csv", csv_text(result.kpis))
-    atomic_write_text(root / "points.csv", csv_text(result.points))
-    atomic_write_text(root / "summary.csv", csv_text(result.summary))
-    atomic_write_text(root / "differences.csv", csv_text(result.differences))
+    tables = {"sweep": result.kpis, "points": result.points, "summary": result.summary,
+              "differences": result.differences, "overview": overview(result)}
+    for name, frame in tables.items():
+        atomic_write_text(root / f"{name}.csv", csv_text(frame))
+    if workbook:
+        from sim.analysis.workbook import WORKBOOK, write_workbook
+
+        write_workbook(root / WORKBOOK, tables)
     write_json(root / "manifest.json", {
         "sweep": sweep.name, "identity": identity(sweep), "points": len(sweep.points),
         "base_point": sweep.base_point, "replications": int(result.kpis["replication"].max() + 1)

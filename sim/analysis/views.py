@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import GROUP_KPIS, SKILL_KPIS, kpi_range
 from sim.analysis.experiment import Outcome
+from sim.analysis.results import counts_as_integers
 from sim.analysis.stats import summarize
 
 
@@ -33,7 +34,7 @@ def views(outcomes: list[Outcome]) -> tuple[View, View]:
 def _view(outcomes: list[Outcome], key: str, names: tuple[str, ...]) -> View:
     rows = [{"replication": o.replication, key: part, **values}
             for o in outcomes for part, values in getattr(o, f"by_{key}").items()]
-    frame = pd.DataFrame(rows, columns=["replication", key, *names])
+    frame = counts_as_integers(pd.DataFrame(rows, columns=["replication", key, *names]))
     parts = [summarize(frame[frame[key] == part], names, ranges=kpi_range).assign(**{key: part})
              for part in dict.fromkeys(frame[key])]
     columns = [key, "kpi", "mean", "ci_low", "ci_high", "n"]

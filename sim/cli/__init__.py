@@ -21,11 +21,15 @@ from sim.cli.output import EXIT_INTERRUPTED, say
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.cli.run", "Run a scenario and write its results folder."),
     "sweep": ("sim.cli.sweep", "Run every grid point of a sweep file over the same seeds."),
+    "compare": ("sim.cli.compare", "Compare scenarios on the same seeds, with paired differences."),
     "validate": ("sim.cli.validate", "Check scenario files; print OK or every problem."),
     "warmup": ("sim.cli.warmup", "Suggest a warm-up length (MSER-5 on the backlog)."),
     "verify": ("sim.cli.verify", "Check the simulator against queueing theory."),
     "regress": ("sim.cli.regress", "Re-run the reference scenarios against baselines."),
     "schema": ("sim.cli.schema", "Print the JSON Schema of scenario files."),
+    "export": ("sim.cli.export", "Write a run's log as TaskRouter events, OCEL 2.0 or XES."),
+    "calibrate": ("sim.cli.calibrate", "Fit a scenario to TaskRouter event exports."),
+    "backtest": ("sim.cli.backtest", "Simulate a scenario against TaskRouter exports."),
 }
 
 

@@ -97,14 +97,9 @@ def executor(workers: int | None, jobs: int, scheduler: str | None = None) -> Ex
 def check_memory(source: Path | str, scenarios: Sequence[Scenario], pool: Executor,
                  force: bool, kept_logs: int = 0) -> None:
     """Refuse to start what would need more memory than there is (unless --force)."""
-    from sim.analysis.resources import available_memory, footprint, memory_problem
+    from sim.analysis.resources import memory_refusal
 
-    if force or pool.name == "dask":  # a cluster's memory is its own
-        return
-    running = int(getattr(pool, "workers", 1))
-    processes = running + 1 if running > 1 else 1  # the parent receives every log
-    need = max((footprint(s, processes, kept_logs) for s in scenarios), key=lambda f: f.total)
-    problem = memory_problem(need, available_memory())
+    problem = None if force else memory_refusal(scenarios, pool, kept_logs)
     if problem is not None:
         fail_input([f"{source}: {problem}"])
 
@@ -113,6 +108,13 @@ def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--force", is_flag=True,
                         help="Run even past the safety limits (memory estimate, grid size); "
                              "see docs/limits.md.")(command)
+
+
+def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "table_format", type=click.Choice(["csv", "xlsx"]),
+                        default="csv", show_default=True,
+                        help="xlsx: also every KPI table in one workbook, tables.xlsx (the "
+                             "CSV files are always written).")(command)
 
 
 def target_of(text: str | None, kpis: tuple[str, ...], cap: int) -> Target | None:
@@ -186,26 +188,37 @@ def step_of(workers: int | None) -> int:
 
 
 class Bar:
-    """Progress across runs with an ETA, on stderr; silent when quiet.
+    """Progress across runs with an ETA, on stderr: a bar on a terminal, plain lines every
+    few seconds elsewhere (logs, CI), nothing when quiet.
 
     It redraws when a run finishes rather than from a refresh thread, so that this process
     stays single-threaded and can fork its workers (see sim.analysis.experiment)."""
 
     def __init__(self, quiet: bool, label: str) -> None:
+        from sim.analysis.progress import LineProgress
+
+        terminal = stderr.is_terminal
+        self.lines = None if quiet or terminal else LineProgress(label, _ERR)
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=stderr,
-            transient=True, disable=quiet, auto_refresh=False)
+            transient=True, disable=quiet or not terminal, auto_refresh=False)
         self.task = self.progress.add_task(label, total=None)
 
     def total(self, runs: int) -> None:
         self.progress.update(self.task, total=runs, refresh=True)
+        if self.lines is not None:
+            self.lines.total(runs)
 
     def completed(self, runs: int) -> None:
         self.progress.update(self.task, completed=runs, refresh=True)
+        if self.lines is not None:
+            self.lines.completed(runs)
 
     def advance(self, outcome: Outcome) -> None:
         self.progress.update(self.task, advance=1, refresh=True)
+        if self.lines is not None:
+            self.lines.advance(outcome)
 
     def __enter__(self) -> Bar:
         self.progress.start()
@@ -213,3 +226,17 @@ class Bar:
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
+
+
+class _Stderr:
+    """click's stderr, looked up at each write (tests capture it)."""
+
+    def write(self, text: str) -> int:
+        click.echo(text, err=True, nl=False)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_ERR: Any = _Stderr()

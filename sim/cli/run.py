@@ -16,6 +16,7 @@ from sim.cli.output import (
     executor,
     fail_input,
     force_option,
+    format_option,
     guarded,
     load,
     precision_options,
@@ -38,13 +39,14 @@ from sim.cli.tables import kpi_table, report_target, view_table
 @workers_option
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None, events: bool,
-            figures: bool, target_halfwidth: str | None, kpis: tuple[str, ...],
-            max_replications: int, force: bool, quiet: bool) -> None:
+            figures: bool, table_format: str, target_halfwidth: str | None,
+            kpis: tuple[str, ...], max_replications: int, force: bool, quiet: bool) -> None:
     """Run a scenario and write its results folder.
 
     FILE defaults to the bundled scenarios/baseline.yaml."""
@@ -65,9 +67,9 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     pool = executor(workers, scenario.replications)
     check_memory(source, [scenario], pool, force)
     with Bar(quiet, scenario.name) as bar:
-        result = guarded(lambda: run_scenario(
-            scenario, folder, pool, RunOptions(events, figures), bar, target,
-            step=step_of(workers)))
+        options = RunOptions(events, figures, workbook=table_format == "xlsx")
+        result = guarded(lambda: run_scenario(scenario, folder, pool, options, bar, target,
+                                              step=step_of(workers)))
     if not quiet:
         output.stdout.print(kpi_table(result.summary, result.scenario))
         for view in (result.by_skill, result.by_group):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,8 @@ from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.executors import Executor
 from sim.analysis.experiment import interruptible
 from sim.analysis.outfolder import OutFolderError, claimed, name_problem
-from sim.analysis.stats import Target, replications_for
-from sim.analysis.sweep_repair import repair
+from sim.analysis.stats import Target
+from sim.analysis.sweep_run import SweepOptions, run_sweep
 from sim.cli import output
 from sim.cli.output import (
     EXIT_INTERRUPTED,
@@ -28,6 +27,7 @@ from sim.cli.output import (
     executor,
     fail_input,
     force_option,
+    format_option,
     precision_options,
     refused,
     say,
@@ -50,11 +50,12 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("-r", "--replications", type=int, help="Replications per point (overrides).")
 @click.option("--events/--no-events", default=True, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
+@format_option
 @precision_options
 @force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-            replications: int | None, events: bool, figures: bool,
+            replications: int | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
@@ -74,7 +75,7 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     pool = executor(workers, len(spec.points) * wanted, scheduler)
     check_memory(file, [point.scenario for point in spec.points], pool, force)
     plan = Plan(spec, folder, wanted, pool, events, figures, target, chosen, kpis, workers,
-                quiet)
+                quiet, table_format == "xlsx")
     try:
         with claimed(folder):
             run_plan(plan)
@@ -95,56 +96,31 @@ class Plan:
     shown: tuple[str, ...]  # KPIs of the tables (--kpi), all when empty
     workers: int | None
     quiet: bool
+    workbook: bool = False
 
 
 def run_plan(plan: Plan) -> None:
-    spec, folder, target, events = plan.spec, plan.folder, plan.target, plan.events
-    notes: list[str] = []
-    try:
-        store = sweep.open_store(spec, folder, notes)
-    except sweep.SweepFolderError as error:
-        fail_input([str(error)])
-    for note in notes + repair(store):
-        say(note, error=True)
-    already = len([run for run in store.done(events) if run[1] < plan.wanted])
-    started = time.perf_counter()
+    spec, folder, target = plan.spec, plan.folder, plan.target
+    options = SweepOptions(plan.events, plan.figures, plan.chosen, target, step_of(plan.workers),
+                           workbook=plan.workbook)
+    store = sweep.Store(folder)
     with Bar(plan.quiet, spec.name) as bar:
-        result, wanted = guarded_sweep(lambda: sweep_until(
-            spec, store, plan.wanted, plan.pool, events, target, bar, plan.workers), store)
-    wall = time.perf_counter() - started
-    sweep.write_outputs(spec, store, result, wall, {
-        "executor": plan.pool.name, "kpis": list(plan.chosen),
-        "target": None if target is None else target.describe()})
-    if plan.figures:
-        from sim.analysis.plots import sweep_figures  # matplotlib, only when drawing
-
-        sweep_figures(result.summary, result.points, spec.keys, plan.chosen, folder / "figures")
-    if not plan.quiet:  # every KPI, unless --kpi narrows the tables too
+        done = guarded_sweep(lambda: run_sweep(spec, folder, plan.wanted, plan.pool, options,
+                                               bar), store)
+    for note in done.notes:
+        say(note, error=True)
+    result, wanted = done.result, done.replications
+    if not plan.quiet:
+        shown = plan.shown or spec.kpis or KPI_NAMES
         for point in spec.points:
-            output.stdout.print(point_table(spec, point.index, result, plan.shown or KPI_NAMES))
+            output.stdout.print(point_table(spec, point.index, result, shown))
+        output.stdout.print(overview_table(spec, result, plan.shown or plan.chosen))
     if target is not None:
         report_target(target, result.summary.assign(ratio=target.ratios(result.summary))
                       .dropna(subset=["ratio"]), wanted)
-    ran = len([run for run in store.done(events) if run[1] < wanted]) - already
     say(f"results: {folder}  ({len(spec.points)} points x {wanted} replications; "
-        f"{ran} runs now, {already} resumed from before; {wall:.1f} s, {plan.pool.name})")
-
-
-def sweep_until(spec: Sweep, store: sweep.Store, wanted: int, pool: Executor, events: bool,
-                target: Target | None, bar: Bar, workers: int | None
-                ) -> tuple[sweep.SweepResult, int]:
-    """Run missing runs; with a precision goal, add replications to every point until met."""
-    while True:
-        bar.total(len(spec.points) * wanted)
-        bar.completed(len([run for run in store.done(events) if run[1] < wanted]))
-        sweep.run_missing(spec, store, wanted, pool, events, bar.advance)
-        result = sweep.aggregate(spec, store, wanted)
-        if target is None:
-            return result, wanted
-        worst = target.worst(result.summary)
-        if worst <= 1 or wanted >= target.cap:
-            return result, wanted
-        wanted = replications_for(wanted, worst, target.cap, step_of(workers))
+        f"{done.ran} runs now, {done.resumed} resumed from before; {done.wall:.1f} s, "
+        f"{plan.pool.name})")
 
 
 def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
@@ -155,6 +131,8 @@ def guarded_sweep(work: Callable[[], Any], store: sweep.Store) -> Any:
         say(f"interrupted: {len(store.done())} runs are saved in {store.root}; run the same "
             "command again to finish the rest", error=True)
         sys.exit(EXIT_INTERRUPTED)
+    except sweep.SweepFolderError as error:
+        fail_input([str(error)])
     except Exception as error:
         refused(error)
 
@@ -189,4 +167,19 @@ def point_table(spec: Sweep, index: int, result: sweep.SweepResult,
                       "" if base_point else show_change(name, change),
                       "" if base_point else change_interval(name, change_low, change_high),
                       str(int(n)))
+    return table
+
+
+def overview_table(spec: Sweep, result: sweep.SweepResult, kpis: tuple[str, ...]) -> Table:
+    """Points down, KPIs across: the mean of each, to see the whole sweep at once."""
+    table = Table(title=f"{spec.name}: mean of each KPI per point (95% CIs in the tables "
+                        "above)", title_justify="left")
+    for column in ("point", *spec.keys):
+        table.add_column(column)
+    for name in kpis:
+        table.add_column(name.replace("_", " "), justify="right")
+    means = result.summary.set_index(["point", "kpi"])["mean"]
+    for point in spec.points:
+        table.add_row(str(point.index), *(str(point.settings[key]) for key in spec.keys),
+                      *(show(name, float(means[(point.index, name)])) for name in kpis))
     return table

@@ -312,7 +312,10 @@ class Scenario(Model):
     def _warmup_before_horizon(cls, warmup: float, info: ValidationInfo) -> float:
         horizon = info.data.get("horizon")
         if horizon is not None and warmup >= horizon:
-            raise PydanticCustomError("warmup", "warmup must be shorter than the horizon")
+            raise PydanticCustomError("warmup", "warmup ({warmup}) must be shorter than the "
+                                      "horizon ({horizon})", {
+                                          "warmup": format_duration(warmup),
+                                          "horizon": format_duration(horizon)})
         return warmup
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ schema error back to where it was written (sim.domain.yaml_tree, sim.domain.sche
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import re
 from collections.abc import Iterable
@@ -57,10 +58,28 @@ def parse_scenario(
         if not any(str(p.path).startswith(("agents", "arrivals")) and "skill" in p.message
                    for p in problems):
             problems += _raw_cross_problems(tree, source, set_paths)
-        raise ScenarioError(_unique(problems)) from None
+        raise ScenarioError(_unique(_naming_overrides(problems, set_paths))) from None
     if problems:
         raise ScenarioError(_unique(problems))
     return scenario
+
+
+def _naming_overrides(problems: list[Problem], set_paths: dict[Loc, str]) -> list[Problem]:
+    """A file setting that clashes with an override (the file's warm-up against a shorter
+    --set horizon) is reported where the file wrote it; the message then also names the
+    override, or the user looks at an unchanged file and cannot see what went wrong."""
+    keys = {option.partition("=")[0].strip(): option for option in set_paths.values()}
+    out = []
+    for problem in problems:
+        words = set(re.findall(r"[a-z_]+", problem.message))
+        clashing = [f"{key} from --set {option}" for key, option in keys.items()
+                    if not problem.source.startswith("--set")
+                    and key.rsplit(".", 1)[-1] in words]
+        if clashing:
+            problem = dataclasses.replace(
+                problem, message=f"{problem.message} ({'; '.join(clashing)})")
+        out.append(problem)
+    return out
 
 
 def scenario_name(stem: str, kind: str = "scenario") -> str:

@@ -71,7 +71,14 @@ def load_sweep(path: str | Path, kpi_names: tuple[str, ...], force: bool = False
     """Read a sweep file and build every grid point; ScenarioError lists every problem.
     A grid of more than MAX_POINTS points is refused unless `force`."""
     path = Path(path)
-    tree = read_tree(read_source(path), str(path))
+    return parse_sweep(read_source(path), path, kpi_names, force)
+
+
+def parse_sweep(text: str, path: Path, kpi_names: tuple[str, ...],
+                force: bool = False) -> Sweep:
+    """A sweep from its text; `path` names it in messages, and `base:` is found relative to
+    the folder it is in (as for a file there)."""
+    tree = read_tree(text, str(path))
     try:
         spec = SweepSpec.model_validate(tree)
     except ValidationError as error:
