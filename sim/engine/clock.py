@@ -17,7 +17,7 @@ they referred to is released.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import Any, Final
 
@@ -25,6 +25,9 @@ import simpy
 from simpy.events import NORMAL
 
 Call = Callable[[Any], object]
+Schedule = list[tuple[float, int, int, object]]  # SimPy's queue: (time, priority, id, event)
+PRIORITY: Final = 1  # SimPy's NORMAL, as a literal the compiled engine inlines
+assert PRIORITY == NORMAL
 Runs = tuple[Callable[["_Call"], None]]  # what SimPy calls when a _Call's time comes
 INFINITY: Final = float("inf")
 
@@ -76,11 +79,15 @@ class _Call:
 
 
 class Agenda:
-    __slots__ = ("_calendar", "_calendar_wake", "_env", "_firing", "_lines", "_runs", "_soon",
-                 "now")
+    __slots__ = ("_calendar", "_calendar_wake", "_env", "_event_ids", "_firing", "_lines",
+                 "_queue", "_runs", "_soon", "now")
 
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
+        # SimPy's schedule and the counter that orders its events (fixed for its lifetime):
+        # calls go on it as env.schedule puts them, without that Python-level call.
+        self._queue: Schedule = env._queue  # type: ignore[assignment]
+        self._event_ids: Iterator[int] = env._eid
         self.now: float = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
         # timed events are done, since each comes after every one of them (they were all
@@ -100,8 +107,12 @@ class Agenda:
         if time == self.now and self._firing:
             self._soon.append((fn, arg))
         else:
-            self._env.schedule(_Call(self._runs, fn, arg), NORMAL,  # type: ignore[arg-type]
-                               time - self.now)
+            self._schedule(time, _Call(self._runs, fn, arg))
+
+    def _schedule(self, time: float, call: _Call) -> None:
+        """What env.schedule(call, NORMAL, time - now) does, with its arithmetic."""
+        heappush(self._queue, (self._env._now + (time - self.now), PRIORITY,
+                               next(self._event_ids), call))
 
     def soon(self, fn: Call, arg: Any) -> None:
         """Call fn(arg) at the end of this instant, after everything already due now."""
@@ -150,8 +161,7 @@ class Agenda:
     def _wake_calendar(self, time: float) -> None:
         """Make sure some SimPy event happens at `time`, so the boundary due then runs."""
         self._calendar_wake = time
-        self._env.schedule(_Call(self._runs, _nothing, None), NORMAL,  # type: ignore[arg-type]
-                           time - self.now)
+        self._schedule(time, _Call(self._runs, _nothing, None))
 
     def _calendar_due(self) -> None:
         """Run the boundaries due now, first in the instant (before any other call)."""
@@ -173,7 +183,7 @@ class Agenda:
                 self._calendar_due()
             event.fn(event.arg)
             soon = self._soon
-            queue = env._queue  # env.peek(), inlined: the time of the next event
+            queue = self._queue  # env.peek(), inlined: the time of the next event
             if soon and (queue[0][0] if queue else INFINITY) > now:
                 while soon:  # the instant's last timed event ran: now the calls due now
                     fn, arg = soon.popleft()
@@ -183,7 +193,7 @@ class Agenda:
 
     @property
     def pending(self) -> int:
-        return len(self._env._queue) + len(self._soon)
+        return len(self._queue) + len(self._soon)
 
 
 class DelayLine:
