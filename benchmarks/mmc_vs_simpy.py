@@ -7,7 +7,7 @@ every lifecycle row is written); the reference is a process per customer and a
 `simpy.Resource`, in this same process. Rounds are interleaved so that whatever else the
 machine does hits both alike; the figures are medians of the rounds. Each round uses its own
 seeds; both engines' mean waits over the rounds must agree with Erlang C's within three
-standard errors (plus 2% for the finite run).
+standard errors (plus 2% for the finite run, and at least 10 ms).
 
     python benchmarks/mmc_vs_simpy.py                 # 5 rounds, 50 agents
     python benchmarks/mmc_vs_simpy.py --agents 2000   # the same load per agent, 2000 agents,
@@ -171,7 +171,10 @@ def main() -> None:
               f"{full:.2f}x plain SimPy's M/M/c")
     for name, values in waits.items():
         error = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.1
-        if abs(statistics.mean(values) - theory_wait) > 3 * error + 0.02 * theory_wait:
+        # 2% for the finite run, and at least 10 ms: with 2000 agents Erlang C's wait is
+        # a tiny fraction of a second that no run of this length can resolve.
+        if abs(statistics.mean(values) - theory_wait) > 3 * error + max(0.02 * theory_wait,
+                                                                         0.01):
             raise SystemExit(f"{name}: mean wait {statistics.mean(values):.2f} s is not "
                              f"Erlang C's {theory_wait:.2f} s")
 
