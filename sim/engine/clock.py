@@ -110,9 +110,11 @@ class Agenda:
             self._schedule(time, _Call(self._runs, fn, arg))
 
     def _schedule(self, time: float, call: _Call) -> None:
-        """What env.schedule(call, NORMAL, time - now) does, with its arithmetic."""
-        heappush(self._queue, (self._env._now + (time - self.now), PRIORITY,
-                               next(self._event_ids), call))
+        """What env.schedule(call, NORMAL, time - now) does, with its arithmetic. While an
+        instant runs, SimPy's clock is `now` (set from it), so it is not read again."""
+        clock = self.now if self._firing else self._env._now
+        heappush(self._queue, (clock + (time - self.now), PRIORITY, next(self._event_ids),
+                               call))
 
     def soon(self, fn: Call, arg: Any) -> None:
         """Call fn(arg) at the end of this instant, after everything already due now."""
