@@ -7,10 +7,11 @@ every lifecycle row is written); the reference is a process per customer and a
 `simpy.Resource`, in this same process. Rounds are interleaved so that whatever else the
 machine does hits both alike; the figures are medians of the rounds. Each round uses its own
 seeds; both engines' mean waits over the rounds must agree with Erlang C's within three
-standard errors (plus 2% for the finite run).
+standard errors (plus 2% for the finite run, and at least 10 ms).
 
     python benchmarks/mmc_vs_simpy.py                 # 5 rounds, 50 agents
-    python benchmarks/mmc_vs_simpy.py --agents 2000   # the same load per agent, 2000 agents
+    python benchmarks/mmc_vs_simpy.py --agents 2000   # the same load per agent, 2000 agents,
+                                                      # and its cost per task against 50 agents
     python benchmarks/mmc_vs_simpy.py --baseline      # also scenarios/baseline.yaml per task
 """
 
@@ -33,7 +34,7 @@ from sim.analysis.metrics import kpis
 from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import load_scenario
-from sim.engine.eventlog import EVENT_CODE
+from sim.engine.eventlog import EVENT_CODE, EventLog
 from sim.engine.model import run_replication
 
 SERVICE = 60.0  # seconds
@@ -51,10 +52,12 @@ def horizon_for(agents: int, tasks: int) -> float:
 
 
 def mmc_scenario(agents: int, tasks: int) -> Scenario:
+    horizon = horizon_for(agents, tasks)
+    settle = min(3600.0, horizon / 10)  # warm-up and follow-up: an hour, unless the run is short
     return Scenario.model_validate({
-        "name": "mmc", "seed": 7, "horizon": horizon_for(agents, tasks), "warmup": 3600,
+        "name": "mmc", "seed": 7, "horizon": horizon, "warmup": settle,
         "flex": {"task_ttl": "14d", "timeout_recovery": "0s"},
-        "kpis": {"follow_up": "1h"},
+        "kpis": {"follow_up": settle, "service_level_threshold": settle},
         "arrivals": {"per_day": rate(agents) * 86400, "skills": {"email": 1.0}},
         "customers": {"reply_probability": {"awaiting": 0, "resolved": 0}},
         "agents": [{
@@ -69,15 +72,19 @@ def mmc_scenario(agents: int, tasks: int) -> Scenario:
 def run_ccsim(scenario: Scenario, replication: int) -> tuple[float, int, float, float]:
     """(seconds simulating, tasks, mean wait to acceptance over the measured cohort, seconds
     computing every KPI from the log). The simulation is what the reference is compared
-    with: the hand-written model computes nothing but its mean wait."""
+    with: the hand-written model computes nothing but its mean wait. Tasks are all the run
+    created, warm-up included, as the reference counts every customer."""
     gc.collect()
     started = time.perf_counter()
     log = run_replication(scenario, replication)
     simulated = time.perf_counter() - started
     values = kpis(log, Context.of(scenario))
     measured = time.perf_counter() - started - simulated
-    return simulated, int(values["tasks_created"]), values["wait_to_accept_mean_accepted"], (
-        measured)
+    return simulated, tasks_in(log), values["wait_to_accept_mean_accepted"], measured
+
+
+def tasks_in(log: EventLog) -> int:
+    return int(np.count_nonzero(log.rows()["event"] == EVENT_CODE[Event.TASK_CREATED]))
 
 
 def run_plain_simpy(agents: int, horizon: float, seed: int = 7) -> tuple[int, float]:
@@ -127,7 +134,12 @@ def main() -> None:
     kpi_costs: list[float] = []
     waits: dict[str, list[float]] = {"ccsim": [], "plain SimPy": []}
     baseline: list[float] = []
+    reference = mmc_scenario(50, args.tasks) if args.agents != 50 else None
+    at_50: list[float] = []
     for r in range(args.rounds):  # each round its own seeds, so the waits can be averaged
+        if reference is not None:  # the same number of tasks with 50 agents
+            seconds, tasks, _, _ = run_ccsim(reference, r)
+            at_50.append(seconds / tasks * 1e6)
         seconds, tasks, wait, kpi_seconds = run_ccsim(scenario, r)
         runs["ccsim"].append(seconds / tasks * 1e6)
         waits["ccsim"].append(wait)
@@ -149,13 +161,20 @@ def main() -> None:
     print(f"  ratio ccsim / plain SimPy: {ratio:.2f}")
     print(f"  every KPI from ccsim's log: {statistics.median(kpi_costs):.2f} us per task "
           "(after the run; not in the ratio)")
+    if at_50:
+        growth = statistics.median(runs["ccsim"]) / statistics.median(at_50)
+        print(f"  ccsim with 50 agents {statistics.median(at_50):7.2f} us per task; "
+              f"{args.agents} agents cost {growth:.2f}x as much per task")
     if baseline:
         full = statistics.median(baseline) / statistics.median(runs["plain SimPy"])
         print(f"  baseline (full lifecycle) {statistics.median(baseline):7.2f} us per task, "
               f"{full:.2f}x plain SimPy's M/M/c")
     for name, values in waits.items():
         error = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.1
-        if abs(statistics.mean(values) - theory_wait) > 3 * error + 0.02 * theory_wait:
+        # 2% for the finite run, and at least 10 ms: with 2000 agents Erlang C's wait is
+        # a tiny fraction of a second that no run of this length can resolve.
+        if abs(statistics.mean(values) - theory_wait) > 3 * error + max(0.02 * theory_wait,
+                                                                         0.01):
             raise SystemExit(f"{name}: mean wait {statistics.mean(values):.2f} s is not "
                              f"Erlang C's {theory_wait:.2f} s")
 
@@ -167,8 +186,7 @@ def _baseline() -> Scenario:
 
 def _baseline_tasks(replication: int) -> tuple[int, float]:
     """Tasks created in one replication of the baseline (timed with the run)."""
-    rows = run_replication(_baseline(), replication).rows()
-    return int(np.count_nonzero(rows["event"] == EVENT_CODE[Event.TASK_CREATED])), 0.0
+    return tasks_in(run_replication(_baseline(), replication)), 0.0
 
 
 if __name__ == "__main__":

@@ -60,14 +60,14 @@ def replication(**changes: Any) -> Replication:
 def declines_from(rep: Replication, agent: str, at: float) -> None:
     """From `at` on, the named agent rejects every offer 10 s after it is made (for tests that
     need one agent to accept first and decline later, which fixed group settings cannot).
-    It gets a behaviour of its own; the engine reads it per offer."""
+    It gets a behaviour of its own, which the engine reads from then on."""
     target = next(a for a in rep.agents if a.name == agent)
 
     def decline(_: None) -> None:
         behaviour = copy.copy(target.behaviour)
         behaviour.response_time = repeat(10.0).__next__
         behaviour.rejects = repeat(True).__next__
-        target.behaviour = behaviour
+        target.behave(behaviour)
 
     rep.agenda.at(at, decline, None)
 

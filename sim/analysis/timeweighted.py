@@ -25,6 +25,25 @@ TARGET: dict[str, TaskStatus] = {event.value: target for (_, event), target in T
 _AFTER = np.full(len(EVENT_NAMES), NONE, dtype=np.int8)
 for _name, _status in {**TARGET, Event.TASK_CREATED.value: TaskStatus.PENDING}.items():
     _AFTER[EVENT_NAMES.index(_name)] = STATUSES.index(_status)
+_NO_STATUS = len(STATUSES)  # before a task's first row
+_SEVERAL = -2  # an event the table allows from more than one status
+
+
+def _sources() -> np.ndarray:
+    """Per event code: the one status the table lets it leave (_SEVERAL: more than one);
+    _NO_STATUS for task.created."""
+    sources: dict[str, set[TaskStatus]] = {}
+    for status, event in TASK.edges:
+        sources.setdefault(event.value, set()).add(status)
+    table = np.full(len(EVENT_NAMES), _SEVERAL, dtype=np.int8)
+    table[EVENT_NAMES.index(Event.TASK_CREATED.value)] = _NO_STATUS
+    for name, found in sources.items():
+        if len(found) == 1:
+            table[EVENT_NAMES.index(name)] = STATUSES.index(next(iter(found)))
+    return table
+
+
+_BEFORE = _sources()
 # By status, and a last entry for "no status yet" (before a task's first row).
 _IN_QUEUE = np.array([status in WAITING for status in STATUSES] + [False], dtype=np.int8)
 _HOLDS = np.array([status in HOLDS_CAPACITY for status in STATUSES] + [False], dtype=np.int8)
@@ -68,11 +87,36 @@ def status_passes(keys: Ints, values: Ints, flags: np.ndarray, rows: Ints,
 
 def task_status_passes(m: Measures, flags: np.ndarray) -> Iterator[tuple[Steps, Ints]]:
     """The steps as tasks enter/leave the statuses flagged in `flags` (a task's status after
-    each of its rows is the table's target of that row's event), with each step's task."""
+    each of its rows is the table's target of that row's event, and before it the table's
+    source), with each step's task; a pass of rows at a time."""
+    log = m.log
+    rows, before, after = m.memo("task statuses", lambda: _task_statuses(m))
+    for low in range(0, len(rows), ROWS_PER_PASS):
+        part = slice(low, low + ROWS_PER_PASS)
+        delta = flags[after[part]] - flags[before[part]]
+        keep = delta != 0
+        chosen = rows[part][keep]
+        yield Steps(log.time[chosen], delta[keep], log.agent[chosen]), log.task[chosen]
+
+
+def _task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
+    """The rows that change a task's status, in time order, with its status before and after
+    each (_NO_STATUS before its first). The status before is the table's one source status
+    of the row's event; only for events with several (task.canceled) is it looked up, as the
+    status after the task's previous row."""
     log = m.log
     rows = np.flatnonzero(_AFTER[log.event] >= 0)
-    yield from status_passes(log.task[rows], _AFTER[log.event[rows]], flags, rows,
-                             log.task_count, log)
+    event = log.event[rows]
+    before, after = _BEFORE[event], _AFTER[event]
+    unsure = np.flatnonzero(before == _SEVERAL)
+    if len(unsure):
+        involved = np.zeros(log.task_count, dtype=bool)
+        involved[log.task[rows[unsure]]] = True
+        theirs = np.flatnonzero(involved[log.task[rows]])  # every status row of those tasks
+        previous = previous_in_group(log.task[rows[theirs]], after[theirs], _NO_STATUS)
+        unsure_rows = before[theirs] == _SEVERAL
+        before[theirs[unsure_rows]] = previous[unsure_rows]
+    return rows, before, after
 
 
 _WAITING = np.array([0, 1, 0], dtype=np.int8)  # by state: answered, awaiting, none yet

@@ -14,15 +14,15 @@ from sim.domain.lifecycle import PauseExpiry, may_leave, may_pause
 from sim.domain.scenario import Flex
 from sim.engine import codes
 from sim.engine.behaviour import COMPOSE, WRAPUP, GroupBehaviour
-from sim.engine.clock import Agenda, Timer
+from sim.engine.clock import Agenda, Call, Timer
 from sim.engine.codes import A_AVAILABLE, A_OFFLINE
 from sim.engine.customers import Customers
-from sim.engine.entities import Task
+from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
 
 
-class Agent:
+class Agent(Candidate):
     def __init__(self, index: int, name: str, skills: tuple[int, ...],
                  behaviour: GroupBehaviour, calendar: DutyCalendar, flex: Flex,
                  agenda: Agenda, recorder: Recorder, router: Router, customers: Customers
@@ -31,7 +31,6 @@ class Agent:
         self.name = name
         self.skills = skills
         self.capacity = behaviour.group.capacity
-        self.behaviour = behaviour
         self.calendar = calendar
         self.flex = flex
         self.agenda = agenda
@@ -54,11 +53,26 @@ class Agent:
         self._shift = 0  # the next duty interval's index (A1)
         details = recorder.details
         self._work_detail = (details.compose, details.wrapup)
-        self._work_time = behaviour.work_times
+        self.behave(behaviour)
+        self._leave_enabled = flex.leave.enabled
         self._done = (self._reply_sent, self._completed)  # by kind of work (A2)
+        self._holds_over: Call = self._hold_over  # bound once, not for every held task
         self._cause_detail = {PauseExpiry.RESEARCHING: details.code(PauseExpiry.RESEARCHING),
                               PauseExpiry.OFF_DUTY: details.code(PauseExpiry.OFF_DUTY),
                               PauseExpiry.NO_SLOT: details.code(PauseExpiry.NO_SLOT)}
+
+    def behave(self, behaviour: GroupBehaviour) -> None:
+        """Draw from now on as `behaviour` says (its group's, unless a test swaps it)."""
+        self.behaviour = behaviour
+        # Its draws and settings, held here: the compiled agent reads its own attributes
+        # directly, those of the behaviour by name.
+        self._work_time = behaviour.work_times
+        self._response_time = behaviour.response_time
+        self._rejects = behaviour.rejects
+        self._needs_research, self._research_time = (behaviour.needs_research,
+                                                     behaviour.research_time)
+        self._resolves, self._leaves = behaviour.resolves, behaviour.leaves
+        self._hold_for_reply = behaviour.group.handling.hold_for_reply
 
     # eligibility (R2, R5, R7, R9) --------------------------------------------------------
 
@@ -133,9 +147,8 @@ class Agent:
 
     def plan_response(self, timeout: float) -> tuple[float, int]:
         """When and how this agent answers an offer; no answer by `timeout` is a miss."""
-        behaviour = self.behaviour
-        response = behaviour.response_time()
-        rejects = behaviour.rejects()
+        response = self._response_time()
+        rejects = self._rejects()
         if response >= timeout:
             return timeout, codes.RESERVATION_TIMEOUT
         return response, codes.RESERVATION_REJECTED if rejects else codes.RESERVATION_ACCEPTED
@@ -143,7 +156,9 @@ class Agent:
     def accepted(self, task: Task) -> None:
         """A3: research first for some emails (paused if Pause is on), then compose."""
         if task.research_left is None:
-            task.research_left = task.research_total = self.behaviour.research_need()
+            # How long this email's research takes (0: none), decided once per email (A3).
+            task.research_left = task.research_total = (
+                self._research_time() if self._needs_research() else 0.0)
         if task.research_left <= 0:
             self._queue(COMPOSE, task)
         elif may_pause(self.flex.pause.enabled, codes.TASK_STATUSES[task.status]):
@@ -245,19 +260,17 @@ class Agent:
     # after a reply (A3, R11, R14) --------------------------------------------------------
 
     def _reply_sent(self, task: Task) -> None:
-        behaviour = self.behaviour
         self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.id, self.index)
         task.replies_sent += 1
-        resolved = behaviour.resolves()
+        resolved = self._resolves()
         self.customers.replied(task, resolved)
         if resolved:
             self._wrapup(task, codes.WRAP_END)
-        elif may_leave(self.flex.leave.enabled, task.replies_sent) and behaviour.leaves():
+        elif may_leave(self._leave_enabled, task.replies_sent) and self._leaves():
             self._wrapup(task, codes.WRAP_LEAVE)
             self.customers.left(task, self)
         else:
-            task.hold = self.agenda.fixed(behaviour.group.handling.hold_for_reply,
-                                          self._hold_over, task)
+            task.hold = self.agenda.fixed(self._hold_for_reply, self._holds_over, task)
         self._next_work()
 
     def customer_replied(self, task: Task) -> None:

@@ -48,7 +48,3 @@ class GroupBehaviour:
         compose = duration(handling.compose, streams, stream("compose"))
         wrapup = duration(handling.wrapup, streams, stream("wrapup"))
         self.work_times = (compose, wrapup)  # by kind of work: COMPOSE, WRAPUP
-
-    def research_need(self) -> float:
-        """How long this email's research takes (0: none), decided once per email (A3)."""
-        return self.research_time() if self.needs_research() else 0.0

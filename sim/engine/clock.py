@@ -17,14 +17,19 @@ they referred to is released.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 import simpy
 from simpy.events import NORMAL
 
 Call = Callable[[Any], object]
+Schedule = list[tuple[float, int, int, object]]  # SimPy's queue: (time, priority, id, event)
+PRIORITY: Final = 1  # SimPy's NORMAL, as a literal the compiled engine inlines
+assert PRIORITY == NORMAL
+Runs = tuple[Callable[["_Call"], None]]  # what SimPy calls when a _Call's time comes
+INFINITY: Final = float("inf")
 
 
 class Timer:
@@ -56,25 +61,33 @@ def _fire(timer: Timer) -> None:
         timer.fn(timer.arg)
 
 
-class _Call(simpy.Event):
-    """A pending call as a SimPy event: already triggered, put on SimPy's schedule directly
-    (a Timeout without its bookkeeping), carrying what to call."""
+class _Call:
+    """A pending call on SimPy's schedule: what SimPy's step needs of an event (`callbacks`,
+    `_ok`), already triggered, and what to call. Not a simpy.Event subclass: that would give
+    every call a per-instance dict, the largest part of its cost in the compiled engine."""
 
-    def __init__(self, env: simpy.Environment, run: Callable[[simpy.Event], None], fn: Call,
-                 arg: Any) -> None:
-        self.env = env
-        self.callbacks = [run]
-        self._value = None
+    __slots__ = ("_ok", "_value", "arg", "callbacks", "fn")
+
+    def __init__(self, run: Runs, fn: Call, arg: Any) -> None:
+        # SimPy only iterates over the callbacks, then sets them to None: every call can
+        # share one tuple instead of allocating a list.
+        self.callbacks: Runs | None = run
+        self._value: object = None
         self._ok = True
         self.fn = fn
         self.arg = arg
 
 
 class Agenda:
-    __slots__ = ("_calendar", "_calendar_wake", "_env", "_firing", "_lines", "_soon", "now")
+    __slots__ = ("_calendar", "_calendar_wake", "_env", "_event_ids", "_firing", "_lines",
+                 "_queue", "_runs", "_soon", "now")
 
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
+        # SimPy's schedule and the counter that orders its events (fixed for its lifetime):
+        # calls go on it as env.schedule puts them, without that Python-level call.
+        self._queue: Schedule = env._queue  # type: ignore[assignment]
+        self._event_ids: Iterator[int] = env._eid
         self.now: float = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
         # timed events are done, since each comes after every one of them (they were all
@@ -85,6 +98,7 @@ class Agenda:
         self._calendar_wake = float("inf")
         self._firing = False
         self._lines: dict[float, DelayLine] = {}
+        self._runs: Runs = (self._run,)
 
     # scheduling -------------------------------------------------------------------------
 
@@ -93,7 +107,14 @@ class Agenda:
         if time == self.now and self._firing:
             self._soon.append((fn, arg))
         else:
-            self._env.schedule(_Call(self._env, self._run, fn, arg), NORMAL, time - self.now)
+            self._schedule(time, _Call(self._runs, fn, arg))
+
+    def _schedule(self, time: float, call: _Call) -> None:
+        """What env.schedule(call, NORMAL, time - now) does, with its arithmetic. While an
+        instant runs, SimPy's clock is `now` (set from it), so it is not read again."""
+        clock = self.now if self._firing else self._env._now
+        heappush(self._queue, (clock + (time - self.now), PRIORITY, next(self._event_ids),
+                               call))
 
     def soon(self, fn: Call, arg: Any) -> None:
         """Call fn(arg) at the end of this instant, after everything already due now."""
@@ -142,7 +163,7 @@ class Agenda:
     def _wake_calendar(self, time: float) -> None:
         """Make sure some SimPy event happens at `time`, so the boundary due then runs."""
         self._calendar_wake = time
-        self._env.schedule(_Call(self._env, self._run, _nothing, None), NORMAL, time - self.now)
+        self._schedule(time, _Call(self._runs, _nothing, None))
 
     def _calendar_due(self) -> None:
         """Run the boundaries due now, first in the instant (before any other call)."""
@@ -155,16 +176,18 @@ class Agenda:
         elif calendar[0][0] != self._calendar_wake:
             self._wake_calendar(calendar[0][0])
 
-    def _run(self, event: simpy.Event) -> None:
-        self.now = now = self._env.now
+    def _run(self, event: _Call) -> None:
+        env = self._env
+        self.now = now = env._now  # what env.now returns, without a Python-level property
         self._firing = True
         try:
             if self._calendar and self._calendar[0][0] <= now:
                 self._calendar_due()
-            event.fn(event.arg)  # type: ignore[attr-defined]
+            event.fn(event.arg)
             soon = self._soon
-            if soon and self._env.peek() > now:  # the instant's last timed event: now them
-                while soon:
+            queue = self._queue  # env.peek(), inlined: the time of the next event
+            if soon and (queue[0][0] if queue else INFINITY) > now:
+                while soon:  # the instant's last timed event ran: now the calls due now
                     fn, arg = soon.popleft()
                     fn(arg)
         finally:
@@ -172,14 +195,14 @@ class Agenda:
 
     @property
     def pending(self) -> int:
-        return len(self._env._queue) + len(self._soon)
+        return len(self._queue) + len(self._soon)
 
 
 class DelayLine:
     """Timers that all wait the same delay. They fall due in the order they were set, so a
     FIFO with one agenda entry for its head serves them all."""
 
-    __slots__ = ("_armed", "_dead", "_queue", "agenda", "delay")
+    __slots__ = ("_armed", "_dead", "_fires", "_queue", "agenda", "delay")
 
     def __init__(self, agenda: Agenda, delay: float) -> None:
         self.agenda = agenda
@@ -187,6 +210,7 @@ class DelayLine:
         self._queue: deque[tuple[float, Timer]] = deque()
         self._armed = False
         self._dead = 0  # cancelled timers still in the queue
+        self._fires: Call = self._fire  # bound once, not on every arming
 
     def add(self, fn: Call, arg: Any) -> Timer:
         timer = Timer(fn, arg, self)
@@ -208,7 +232,7 @@ class DelayLine:
             self._dead -= 1
         self._armed = bool(queue)
         if queue:
-            self.agenda.at(queue[0][0], self._fire, None)
+            self.agenda.at(queue[0][0], self._fires, None)
 
     def _fire(self, _: None) -> None:
         queue, now = self._queue, self.agenda.now

@@ -9,7 +9,7 @@ transition is -1 and raises `IllegalTransition` where it is looked up.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from sim.domain.lifecycle import (
     ACTIVITY,
@@ -36,14 +36,14 @@ from sim.domain.lifecycle import (
 S = TypeVar("S", bound=StrEnum)
 T = TypeVar("T", bound=StrEnum)
 
-EVENTS = tuple(Event)
-TASK_STATUSES = tuple(TaskStatus)
-RESERVATION_STATUSES = tuple(ReservationStatus)
-CONVERSATION_STATUSES = tuple(ConversationStatus)
-ACTIVITIES = tuple(Activity)
-CAUSES = tuple(ActivityCause)
-INBOUNDS = tuple(Inbound)
-WRAP_REASONS = (None, *WrapReason)  # 0: not wrapped up
+EVENTS: Final = tuple(Event)
+TASK_STATUSES: Final = tuple(TaskStatus)
+RESERVATION_STATUSES: Final = tuple(ReservationStatus)
+CONVERSATION_STATUSES: Final = tuple(ConversationStatus)
+ACTIVITIES: Final = tuple(Activity)
+CAUSES: Final = tuple(ActivityCause)
+INBOUNDS: Final = tuple(Inbound)
+WRAP_REASONS: Final = (None, *WrapReason)  # 0: not wrapped up
 
 
 def _table(machine: Machine[S, T], triggers: tuple[T, ...]) -> list[list[int]]:
@@ -58,17 +58,17 @@ def code(event: Event) -> int:
     return EVENTS.index(event)
 
 
-TASK_NEXT = _table(TASK, EVENTS)
-RESERVATION_NEXT = _table(RESERVATION, EVENTS)
-CONVERSATION_NEXT = _table(CONVERSATION, EVENTS)
-ACTIVITY_NEXT = _table(ACTIVITY, CAUSES)
+TASK_NEXT: Final = _table(TASK, EVENTS)
+RESERVATION_NEXT: Final = _table(RESERVATION, EVENTS)
+CONVERSATION_NEXT: Final = _table(CONVERSATION, EVENTS)
+ACTIVITY_NEXT: Final = _table(ACTIVITY, CAUSES)
 
-HOLDS = tuple(status in HOLDS_CAPACITY for status in TASK_STATUSES)
+HOLDS: Final = tuple(status in HOLDS_CAPACITY for status in TASK_STATUSES)
 # R7: the change of the owner's used slots, by (old status, new status).
-SLOT_DELTA = tuple(tuple(int(new) - int(old) for new in HOLDS) for old in HOLDS)
-CLEARS_OWNER = tuple(status in OWNERLESS for status in TASK_STATUSES)
-TTL_RUNS_IN = tuple(status in TTL_RUNS for status in TASK_STATUSES)
-APPENDS = tuple(status in APPENDS_TO for status in TASK_STATUSES)
+SLOT_DELTA: Final = tuple(tuple(int(new) - int(old) for new in HOLDS) for old in HOLDS)
+CLEARS_OWNER: Final = tuple(status in OWNERLESS for status in TASK_STATUSES)
+TTL_RUNS_IN: Final = tuple(status in TTL_RUNS for status in TASK_STATUSES)
+APPENDS: Final = tuple(status in APPENDS_TO for status in TASK_STATUSES)
 
 
 def _inbound(conversation: ConversationStatus, task: TaskStatus,
@@ -80,7 +80,7 @@ def _inbound(conversation: ConversationStatus, task: TaskStatus,
 
 
 # R8, R12, R13, R15: what a customer's reply means, by (conversation, task, wrap reason).
-INBOUND = tuple(tuple(tuple(_inbound(c, t, w) for w in WRAP_REASONS) for t in TASK_STATUSES)
+INBOUND: Final = tuple(tuple(tuple(_inbound(c, t, w) for w in WRAP_REASONS) for t in TASK_STATUSES)
                 for c in CONVERSATION_STATUSES)
 
 
@@ -89,20 +89,72 @@ def illegal(machine: str, status: StrEnum, trigger: StrEnum) -> IllegalTransitio
         f"{machine}: no transition from {status.value!r} on {trigger.value!r}")
 
 
-# Names the hot path uses, so it reads in the domain's words.
-T_PENDING, T_RESERVED, T_ASSIGNED, T_PAUSED, T_WRAPPING, T_COMPLETED, T_CANCELED = range(7)
-assert TASK_STATUSES[T_CANCELED] is TaskStatus.CANCELED
-R_PENDING = RESERVATION_STATUSES.index(ReservationStatus.PENDING)
-C_ACTIVE, C_INACTIVE, C_CLOSED = (CONVERSATION_STATUSES.index(s) for s in ConversationStatus)
-A_OFFLINE, A_AVAILABLE, A_TIMEOUT = (ACTIVITIES.index(a) for a in Activity)
-(SHIFT_START, SHIFT_END, RESERVATION_MISSED, RECOVERED) = (CAUSES.index(c) for c in ActivityCause)
-(NEW, APPENDED, STRANDED, REACTIVATION, FOLLOW_UP) = (INBOUNDS.index(i) for i in Inbound)
-WRAP_END, WRAP_LEAVE = WRAP_REASONS.index(WrapReason.END), WRAP_REASONS.index(WrapReason.LEAVE)
+# Names the hot path uses, so it reads in the domain's words. They are written as literals,
+# Final, so that the compiled engine inlines them (a module attribute would be a dictionary
+# look-up on every use); the checks below tie each to its enum's position.
+T_PENDING: Final = 0
+T_RESERVED: Final = 1
+T_ASSIGNED: Final = 2
+T_PAUSED: Final = 3
+T_WRAPPING: Final = 4
+T_COMPLETED: Final = 5
+T_CANCELED: Final = 6
+R_PENDING: Final = 0
+C_ACTIVE: Final = 0
+C_INACTIVE: Final = 1
+C_CLOSED: Final = 2
+A_OFFLINE: Final = 0
+A_AVAILABLE: Final = 1
+A_TIMEOUT: Final = 2
+SHIFT_START: Final = 0
+SHIFT_END: Final = 1
+RESERVATION_MISSED: Final = 2
+RECOVERED: Final = 3
+NEW: Final = 0
+APPENDED: Final = 1
+STRANDED: Final = 2
+REACTIVATION: Final = 3
+FOLLOW_UP: Final = 4
+WRAP_END: Final = 1
+WRAP_LEAVE: Final = 2
+CONVERSATION_CREATED: Final = 0
+CONVERSATION_INACTIVE: Final = 1
+CONVERSATION_REACTIVATED: Final = 2
+CONVERSATION_CLOSED: Final = 3
+MESSAGE_INBOUND: Final = 4
+MESSAGE_OUTBOUND: Final = 5
+TASK_CREATED: Final = 6
+TASK_CANCELED: Final = 7
+TASK_PAUSED: Final = 8
+TASK_RESUMED: Final = 9
+TASK_PAUSE_EXPIRED: Final = 10
+TASK_WRAPUP: Final = 11
+TASK_COMPLETED: Final = 12
+RESERVATION_CREATED: Final = 13
+RESERVATION_ACCEPTED: Final = 14
+RESERVATION_REJECTED: Final = 15
+RESERVATION_TIMEOUT: Final = 16
+RESERVATION_CANCELED: Final = 17
+WORKER_ACTIVITY_UPDATE: Final = 18
+WORKER_WORK_STARTED: Final = 19
 
-(CONVERSATION_CREATED, CONVERSATION_INACTIVE, CONVERSATION_REACTIVATED, CONVERSATION_CLOSED,
- MESSAGE_INBOUND, MESSAGE_OUTBOUND, TASK_CREATED, TASK_CANCELED, TASK_PAUSED, TASK_RESUMED,
- TASK_PAUSE_EXPIRED, TASK_WRAPUP, TASK_COMPLETED, RESERVATION_CREATED, RESERVATION_ACCEPTED,
- RESERVATION_REJECTED, RESERVATION_TIMEOUT, RESERVATION_CANCELED, WORKER_ACTIVITY_UPDATE,
- WORKER_WORK_STARTED) = range(len(EVENTS))
-assert EVENTS[WORKER_WORK_STARTED] is Event.WORKER_WORK_STARTED
-assert EVENTS[RESERVATION_CREATED] is Event.RESERVATION_CREATED
+
+def _positions() -> dict[str, int]:
+    """(literal, its enum member's position) for every name above."""
+    names = {"T": (TaskStatus, TASK_STATUSES), "C": (ConversationStatus, CONVERSATION_STATUSES),
+             "A": (Activity, ACTIVITIES)}
+    found = {}
+    for prefix, (kind, members) in names.items():
+        for member in kind:
+            found[f"{prefix}_{member.name}"] = members.index(member)
+    found["R_PENDING"] = RESERVATION_STATUSES.index(ReservationStatus.PENDING)
+    found |= {cause.name: CAUSES.index(cause) for cause in ActivityCause}
+    found |= {kind.name: INBOUNDS.index(kind) for kind in Inbound}
+    found |= {f"WRAP_{reason.name}": WRAP_REASONS.index(reason) for reason in WrapReason}
+    found |= {event.name: EVENTS.index(event) for event in Event}
+    return found
+
+
+assert all(globals()[name] == position for name, position in _positions().items()), (
+    "a code name no longer matches its enum's position")
+assert len(EVENTS) == WORKER_WORK_STARTED + 1

@@ -13,7 +13,7 @@ from sim.domain.scenario import Scenario
 from sim.domain.streams import Streams
 from sim.engine import codes
 from sim.engine.behaviour import duration
-from sim.engine.clock import Agenda
+from sim.engine.clock import Agenda, Call
 from sim.engine.codes import INBOUND, T_ASSIGNED, T_COMPLETED
 from sim.engine.entities import Candidate, Conversation, Task
 from sim.engine.recorder import Recorder
@@ -52,6 +52,8 @@ class Customers:
         self._skills: list[int] = []
         self._priorities: list[int] = []
         self._next = 0
+        self._arrives: Call = self._arrive  # bound once, not on every arrival
+        self._inbound: Call = self.inbound
 
     # C1: new conversations -----------------------------------------------------------------
 
@@ -65,7 +67,7 @@ class Customers:
             self.streams.generator("arrivals.priority"),
         )
         if self._next_part():
-            self.agenda.at(self._times[0], self._arrive, None)
+            self.agenda.at(self._times[0], self._arrives, None)
 
     def _next_part(self) -> bool:
         """Take the next week of arrivals (C1); False when there are none left."""
@@ -83,9 +85,9 @@ class Customers:
         self.new_conversation(self._skills[i], self._priorities[i], codes.NEW)
         self._next = i = i + 1
         if i < len(self._times):
-            self.agenda.at(self._times[i], self._arrive, None)
+            self.agenda.at(self._times[i], self._arrives, None)
         elif self._next_part():
-            self.agenda.at(self._times[0], self._arrive, None)
+            self.agenda.at(self._times[0], self._arrives, None)
 
     def new_conversation(self, skill: int, priority: int, kind: int) -> Conversation:
         conversation = self._conversation(skill, priority)
@@ -139,7 +141,7 @@ class Customers:
         """The agent sent a reply; the customer may answer it after a delay."""
         probability = self.replies_when[resolved]
         if probability >= 1 if self._uniform is None else self._uniform() < probability:
-            self.agenda.after(self.reply_delay(), self.inbound, task.conversation)
+            self.agenda.after(self.reply_delay(), self._inbound, task.conversation)
 
     def inbound(self, conversation: Conversation) -> None:
         """A customer email in an existing conversation (R8, R12, R15)."""

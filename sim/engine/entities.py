@@ -1,4 +1,4 @@
-"""The things the engine moves around: conversations and tasks, and the small Protocols
+"""The things the engine moves around: conversations and tasks, and the small base classes
 through which they see agents.
 
 Statuses are integer codes (sim.engine.codes) changed only by the Recorder, through the
@@ -11,23 +11,28 @@ task is open.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sim.engine.clock import Timer
 from sim.engine.codes import C_ACTIVE, R_PENDING, T_PENDING
 
 
-class Owner(Protocol):
-    """An agent as the tasks it holds see it (the recorder counts its slots, R7)."""
+class Owner:
+    """An agent as the tasks it holds see it (the recorder counts its slots, R7).
+
+    Base classes rather than Protocols: the compiled engine then reads these attributes and
+    calls these methods directly, not through Python's generic look-up (sim.engine.agents
+    implements them)."""
 
     index: int
+    activity: int  # an index into codes.ACTIVITIES (R5, A1)
 
-    def slots_changed(self, delta: int) -> None: ...
+    def slots_changed(self, delta: int) -> None:
+        raise NotImplementedError
 
-    def customer_replied(self, task: Task) -> None: ...
+    def customer_replied(self, task: Task) -> None:
+        raise NotImplementedError
 
 
-class Candidate(Owner, Protocol):
+class Candidate(Owner):
     """An agent as the router sees it: skills, eligibility, longest idle (R2), offers (R3)."""
 
     skills: tuple[int, ...]
@@ -36,11 +41,14 @@ class Candidate(Owner, Protocol):
     listed: bool
     offers: set[Task]
 
-    def plan_response(self, timeout: float) -> tuple[float, int]: ...
+    def plan_response(self, timeout: float) -> tuple[float, int]:
+        raise NotImplementedError
 
-    def accepted(self, task: Task) -> None: ...
+    def accepted(self, task: Task) -> None:
+        raise NotImplementedError
 
-    def missed(self) -> None: ...
+    def missed(self) -> None:
+        raise NotImplementedError
 
 
 class Conversation:

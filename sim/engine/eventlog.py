@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 
 EVENT_NAMES: tuple[str, ...] = tuple(event.value for event in Event)
 EVENT_CODE: dict[Event, int] = {event: code for code, event in enumerate(Event)}
-NONE = -1  # no task, conversation or agent on this row
+NONE: Final = -1  # no task, conversation or agent on this row
 
 
 ROW = struct.Struct("<dBiiiH")  # time, event, task, conversation, agent, detail: 23 bytes
 ROW_DTYPE = np.dtype([("time", "<f8"), ("event", "u1"), ("task", "<i4"),
                       ("conversation", "<i4"), ("agent", "<i4"), ("detail", "<u2")])
 assert ROW_DTYPE.itemsize == ROW.size
-pack = ROW.pack  # the engine appends rows with it directly (sim.engine.recorder)
-pack3 = struct.Struct("<" + ROW.format[1:] * 3).pack  # three rows written at once
+pack: Final = ROW.pack  # the engine appends rows with it directly (sim.engine.recorder)
+pack3: Final = struct.Struct("<" + ROW.format[1:] * 3).pack  # three rows written at once
 
 
 class EventLog:

@@ -9,8 +9,6 @@ canceled leaves its agent (OWNERLESS).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sim.domain.lifecycle import Activity
 from sim.engine import codes
 from sim.engine.clock import Agenda
@@ -24,13 +22,6 @@ from sim.engine.codes import (
 )
 from sim.engine.entities import Conversation, Owner, Task
 from sim.engine.eventlog import NONE, EventLog, pack, pack3
-
-
-class Worker(Protocol):
-    """An agent as its activity changes (R5, A1)."""
-
-    index: int
-    activity: int
 
 
 class Details:
@@ -142,7 +133,7 @@ class Recorder:
         self._rows += pack(self.agenda.now, codes.WORKER_WORK_STARTED, task.id,
                            task.conversation.id, agent.index, kind)
 
-    def activity(self, agent: Worker, cause: int) -> None:
+    def activity(self, agent: Owner, cause: int) -> None:
         old = agent.activity
         new = ACTIVITY_NEXT[old][cause]
         if new < 0:

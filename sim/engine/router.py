@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sim.domain.scenario import Flex
 from sim.engine import codes
-from sim.engine.clock import Agenda
+from sim.engine.clock import Agenda, Call
 from sim.engine.codes import T_PENDING, TTL_RUNS_IN
 from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
@@ -95,6 +95,10 @@ class Router:
         self.conversations: ConversationsDesk | None = None
         self._dirty: set[int] = set()
         self._dispatch_scheduled = False
+        # Methods the agenda calls, bound once rather than on every task.
+        self._dispatches: Call = self._dispatch
+        self._responds: Call = self._respond
+        self._expires: Call = self._ttl_expired
         details = recorder.details
         self._declined, self._shift_end, self._ttl = (
             details.declined, details.shift_end, details.ttl)
@@ -108,7 +112,7 @@ class Router:
 
     def start_ttl(self, task: Task) -> None:
         """R6: created, or back from a pause expiry; rejections do not restart it."""
-        task.ttl = self._ttl_line.add(self._ttl_expired, task)
+        task.ttl = self._ttl_line.add(self._expires, task)
 
     def start_ttl_left(self, task: Task, left: float) -> None:
         """R6 for a task pending at time 0, created before it: `left` of its TTL remains."""
@@ -126,7 +130,7 @@ class Router:
             # Matching waits for the end of the instant, so that every agent and task that
             # changed at this time competes under R1/R2, not in the order they were touched.
             self._dispatch_scheduled = True
-            self.agenda.after(0.0, self._dispatch, None)
+            self.agenda.after(0.0, self._dispatches, None)
 
     # matching ------------------------------------------------------------------------------
 
@@ -195,7 +199,7 @@ class Router:
         agent.offers.add(task)
         self.recorder.task(task, codes.RESERVATION_CREATED)
         delay, outcome = agent.plan_response(self.timeout)
-        self.agenda.after(delay, self._respond, (task, task.offer_number, outcome))
+        self.agenda.after(delay, self._responds, (task, task.offer_number, outcome))
 
     def _respond(self, response: tuple[Task, int, int]) -> None:
         task, number, outcome = response
