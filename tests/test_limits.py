@@ -179,6 +179,15 @@ def test_the_estimate_follows_a_real_run() -> None:
     assert created <= estimate <= 2 * created  # errs on the side of more, not wildly
 
 
+def test_the_estimate_counts_the_backlog_a_run_starts_from() -> None:
+    plain = parse_scenario(TINY)
+    backlog = parse_scenario(TINY + "initial: {pending: {billing: 20000}}\n")
+    added = resources.expected_tasks(backlog) - resources.expected_tasks(plain)
+    assert added >= 20000
+    created = run_job(Job(backlog, 0, 1, keep_events=False)).kpis["tasks_created"]
+    assert created <= resources.expected_tasks(backlog) <= 2 * created
+
+
 def test_an_absurd_run_is_refused_with_both_figures(tmp_path: Path) -> None:
     source = write(tmp_path, "huge.yaml", TINY.replace("horizon: 2d", "horizon: 3650d")
                    .replace("per_day: 50", "per_day: 1000000"))

@@ -2,7 +2,7 @@
 
 A run that needs more memory than there is does not fail cleanly: it slows the machine
 down until the kernel kills something. So before anything starts, the need is estimated
-from the scenario (agents, and tasks: arrivals per day over the horizon plus the follow-ups
+from the scenario (agents, and tasks: arrivals over the horizon, the backlog, the follow-ups
 that replies start) and refused, with both figures, when it exceeds the available memory,
 unless the user insists (--force).
 
@@ -55,11 +55,13 @@ class Footprint:
 
 
 def expected_tasks(scenario: Scenario) -> float:
-    """Tasks of one replication: the expected new conversations over the horizon, times one
+    """Tasks of one replication: the expected new conversations over the horizon and the
+    backlog it starts from (each pending task has a conversation of its own), times one
     plus the chance of a reply (a reply after Leave or to a closed conversation makes a new
     task; taking the larger reply probability errs on the side of more)."""
     conversations = float(hourly_rates(scenario.arrivals, scenario.start,
                                        scenario.horizon).expected.sum())
+    conversations += sum(scenario.initial.pending.counts.values())
     replies = scenario.customers.reply_probability
     return conversations * (1 + max(replies.awaiting, replies.resolved))
 
