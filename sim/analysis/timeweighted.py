@@ -328,12 +328,14 @@ def level_at(steps: Steps, grid: Floats) -> Floats:
 
 
 def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:
-    """Level of each agent at each grid time: an (agents x grid) array."""
-    out = np.zeros((agents, len(grid)))
+    """Level of each agent at each grid time: an (agents x grid) array. The changes are
+    whole numbers, so their sums per cell are exact in any order (a bincount of the cells,
+    several times faster than np.add.at on two indices)."""
     slot = np.searchsorted(grid, steps.time, side="left")  # first grid point at or after
     keep = (steps.agent >= 0) & (slot < len(grid))
-    np.add.at(out, (steps.agent[keep], slot[keep]), steps.delta[keep])
-    return np.cumsum(out, axis=1)
+    cell = steps.agent[keep].astype(np.int64) * len(grid) + slot[keep]
+    out = np.bincount(cell, weights=steps.delta[keep], minlength=agents * len(grid))
+    return np.cumsum(out.reshape(agents, len(grid)), axis=1)
 
 
 # KPIs ----------------------------------------------------------------------------------------
