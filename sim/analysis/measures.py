@@ -118,16 +118,25 @@ class Measures:
     def skill_of_rows(self, rows: Ints) -> Ints:
         """The skill of the given rows' task, or of their conversation (-1: neither)."""
         log = self.log
-        skill = np.append(NONE, self.task_skill).astype(np.int16)[log.task[rows] + 1]
+        by_task, by_conversation = self._skill_tables
+        skill = by_task[log.task[rows] + 1]
         without = np.flatnonzero(skill < 0)
-        by_conversation = np.append(NONE, self.conversation_skill).astype(np.int16)
-        skill[without] = by_conversation[log.conversation[rows][without] + 1]
+        skill[without] = by_conversation[log.conversation[rows[without]] + 1]
         return skill
+
+    @cached_property
+    def _skill_tables(self) -> tuple[Ints, Ints]:
+        """Skill per task id + 1 and per conversation id + 1 (id -1 takes the first, NONE)."""
+        return (np.append(NONE, self.task_skill).astype(np.int16),
+                np.append(NONE, self.conversation_skill).astype(np.int16))
 
     def group_of_rows(self, rows: Ints) -> Ints:
         """The group of the given rows' agent (-1: no agent)."""
-        groups = np.append(self.agent_group, NONE).astype(np.int16)
-        return groups[self.log.agent[rows]]  # code -1 takes the appended NONE
+        return self._group_table[self.log.agent[rows]]  # code -1 takes the appended NONE
+
+    @cached_property
+    def _group_table(self) -> Ints:
+        return np.append(self.agent_group, NONE).astype(np.int16)
 
     # tasks ---------------------------------------------------------------------------------
 
@@ -233,14 +242,15 @@ class Measures:
         """Each `start` in the cohort paired with the next of `ends` for the same key."""
         log = self.log
         rows = np.flatnonzero(log.where(start, *ends))
-        rows = rows[grouped_order(key[rows])]
+        keys = key[rows]
+        order = grouped_order(keys)
+        rows, keys = rows[order], keys[order]
         is_start = log.event[rows] == _code(start)
-        paired = is_start[:-1] & ~is_start[1:] & (key[rows][:-1] == key[rows][1:])
-        begin, end = rows[:-1][paired], rows[1:][paired]
-        began = log.time[begin]
+        paired = np.flatnonzero(is_start[:-1] & ~is_start[1:] & (keys[:-1] == keys[1:]))
+        began = log.time[rows[paired]]
         cohort = (began >= self.context.warmup) & (began < self.context.horizon - longest)
-        begin, end = begin[cohort], end[cohort]
-        return Episodes(log.time[begin], log.time[end], log.event[end], log.detail[end],
+        begin, end = rows[paired[cohort]], rows[paired[cohort] + 1]
+        return Episodes(began[cohort], log.time[end], log.event[end], log.detail[end],
                         log.task[begin], log.conversation[begin], log.agent[begin])
 
     @cached_property

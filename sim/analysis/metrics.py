@@ -188,34 +188,38 @@ def reactivation_delay_mean(m: Measures, scope: Scope) -> float:
 
 # response ----------------------------------------------------------------------------------
 
-def _waits(m: Measures, scope: Scope, reached: Floats) -> Floats:
-    """Per task of the cohort in scope: time to `reached` (inf: not reached by the horizon)."""
-    tasks = m.cohort & scope.task_ids(len(m.cohort))
-    waits = reached[tasks] - m.created[tasks]
-    return np.where(np.isnan(waits), np.inf, waits)
+def _waits(m: Measures, scope: Scope, which: str) -> Floats:
+    """Per task of the cohort in scope: time to `which` (`answered` or `accepted`; inf: not
+    reached by the horizon). The whole cohort's are worked out once; a scope picks from them."""
+    def compute() -> Floats:
+        waits = getattr(m, which)[m.cohort] - m.created[m.cohort]
+        found: Floats = np.where(np.isnan(waits), np.inf, waits)
+        return found
+    waits = m.memo(f"waits {which}", compute)
+    return waits if scope.tasks is None else waits[scope.tasks[m.cohort]]
 
 
 def unanswered_rate(m: Measures, scope: Scope) -> float:
-    waits = _waits(m, scope, m.answered)
+    waits = _waits(m, scope, "answered")
     return float(np.isinf(waits).mean()) if len(waits) else float("nan")
 
 
 def _quantile(q: float, which: str) -> Measure:
     def quantile(m: Measures, scope: Scope) -> float:
-        return quantile_or_inf(_waits(m, scope, getattr(m, which)), q)
+        return quantile_or_inf(_waits(m, scope, which), q)
     return quantile
 
 
 def _mean_reached(which: str) -> Measure:
     def mean(m: Measures, scope: Scope) -> float:
-        waits = _waits(m, scope, getattr(m, which))
+        waits = _waits(m, scope, which)
         done = waits[np.isfinite(waits)]
         return float(done.mean()) if len(done) else float("nan")
     return mean
 
 
 def service_level(m: Measures, scope: Scope) -> float:
-    waits = _waits(m, scope, m.answered)
+    waits = _waits(m, scope, "answered")
     return float((waits <= m.context.service_level_threshold).mean()) if len(waits) else (
         float("nan"))
 

@@ -11,7 +11,15 @@ from itertools import pairwise
 import numpy as np
 
 from sim.analysis.context import Context
-from sim.analysis.eventarrays import NONE, EventArrays, Floats, Ints, Mask, previous_in_group
+from sim.analysis.eventarrays import (
+    NONE,
+    EventArrays,
+    Floats,
+    Ints,
+    Mask,
+    grouped_order,
+    previous_in_group,
+)
 from sim.analysis.measures import ALL, Measures, Scope
 from sim.domain.durations import HOUR
 from sim.domain.lifecycle import HOLDS_CAPACITY, TASK, Event, TaskStatus
@@ -54,7 +62,10 @@ class Steps:
 
     def __init__(self, time: Floats, delta: Ints, agent: Ints) -> None:
         keep = delta != 0
-        self.time, self.delta, self.agent = time[keep], delta[keep], agent[keep]
+        if keep.all():  # nothing to drop: no copies
+            self.time, self.delta, self.agent = time, delta, agent
+        else:
+            self.time, self.delta, self.agent = time[keep], delta[keep], agent[keep]
 
 
 ROWS_PER_PASS = 250_000  # log rows worked through at a time: memory stays that of a pass
@@ -69,7 +80,7 @@ def status_passes(keys: Ints, values: Ints, flags: np.ndarray, rows: Ints,
     last = np.full(size, len(flags) - 1, dtype=np.int8)  # the last entry: "no state yet"
     for low in range(0, len(rows), ROWS_PER_PASS):
         key, after = keys[low:low + ROWS_PER_PASS], values[low:low + ROWS_PER_PASS]
-        order = np.argsort(key, kind="stable")
+        order = grouped_order(key)
         grouped_key, grouped_after = key[order], after[order]
         starts = np.ones(len(order), dtype=bool)
         starts[1:] = grouped_key[1:] != grouped_key[:-1]
@@ -224,12 +235,8 @@ def _per_agent(m: Measures) -> PerAgent:
     start, end, agents = m.context.warmup, m.context.horizon, len(m.log.agents)
     duty, grid = duty_steps(m.log), hourly_grid(m.context)
     on_duty = [_OnDuty(times, deltas, start, end) for times, deltas in _by_agent(duty, agents)]
-    held, busy = np.zeros(agents), np.zeros(agents)
-    held_on_grid = np.zeros((agents, len(grid)))
-    for steps, _ in task_status_passes(m, _HOLDS):  # held slots add up over the passes
-        for agent, (times, deltas) in enumerate(_by_agent(steps, agents)):
-            held[agent] += on_duty[agent].integral(times, deltas)
-        held_on_grid += _per_agent_levels(steps, agents, grid)
+    held, held_on_grid = _held(m, on_duty, grid)
+    busy = np.zeros(agents)
     for agent, (times, deltas) in enumerate(_by_agent(hands_steps(m.log), agents)):
         busy[agent] = on_duty[agent].integral(times, deltas)
     on_grid = _per_agent_levels(duty, agents, grid)
@@ -238,6 +245,28 @@ def _per_agent(m: Measures) -> PerAgent:
     with np.errstate(invalid="ignore", divide="ignore"):
         occupancy = np.where(available > 0, used / np.maximum(available, 1), np.nan)
     return PerAgent(np.array([d.total for d in on_duty]), held, busy, occupancy)
+
+
+def _held(m: Measures, on_duty: list[_OnDuty], grid: Floats) -> tuple[Floats, Floats]:
+    """Slot-seconds held on duty per agent, and slots held per agent at each grid time.
+    An agent's held time is the sum of its integrals over the passes of rows, in pass
+    order (so the figure does not depend on how the work is split); the integrands of all
+    passes are computed at once per agent, and summed per pass."""
+    none = Steps(np.zeros(0), np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64))
+    parts = [steps for steps, _ in task_status_passes(m, _HOLDS)]
+    steps = Steps(np.concatenate([p.time for p in [none, *parts]]),
+                  np.concatenate([p.delta for p in [none, *parts]]),
+                  np.concatenate([p.agent for p in [none, *parts]]))
+    which = np.repeat(np.arange(len(parts)), [len(p.time) for p in parts])
+    held = np.zeros(len(on_duty))
+    order, bounds = _agent_groups(steps, len(on_duty))
+    for agent, (low, high) in enumerate(pairwise(bounds)):
+        mine = order[low:high]
+        shares = on_duty[agent].integrand(steps.time[mine], steps.delta[mine])
+        cuts = np.flatnonzero(np.diff(which[mine], prepend=-1, append=len(parts)))
+        for first, last in pairwise(cuts):
+            held[agent] += float(np.sum(shares[first:last]))
+    return held, _per_agent_levels(steps, len(on_duty), grid)
 
 
 class _OnDuty:
@@ -270,17 +299,26 @@ class _OnDuty:
         each change counts for the time on duty between it and the end."""
         if not len(times):
             return 0.0
-        return float(np.sum(deltas * (self.total - self.until(times))))
+        return float(np.sum(self.integrand(times, deltas)))
+
+    def integrand(self, times: Floats, deltas: Ints) -> Floats:
+        """Each change's share of `integral`: its delta times the time on duty after it."""
+        shares: Floats = deltas * (self.total - self.until(times))
+        return shares
 
 
 def _by_agent(steps: Steps, agents: int) -> list[tuple[Floats, Ints]]:
     """Each agent's steps (time, delta), in time order."""
-    known = steps.agent >= 0
-    agent = steps.agent[known]
-    order = np.argsort(agent, kind="stable")
-    time, delta = steps.time[known][order], steps.delta[known][order]
-    bounds = np.searchsorted(agent[order], np.arange(agents + 1))
+    order, bounds = _agent_groups(steps, agents)
+    time, delta = steps.time[order], steps.delta[order]
     return [(time[low:high], delta[low:high]) for low, high in pairwise(bounds)]
+
+
+def _agent_groups(steps: Steps, agents: int) -> tuple[Ints, Ints]:
+    """The positions of the steps, grouped by agent (in time order within one), and where
+    each agent's group begins and ends (steps without an agent, -1, come before the first)."""
+    order = grouped_order(steps.agent)
+    return order, np.searchsorted(steps.agent[order], np.arange(agents + 1))
 
 
 def level_at(steps: Steps, grid: Floats) -> Floats:
@@ -290,12 +328,14 @@ def level_at(steps: Steps, grid: Floats) -> Floats:
 
 
 def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:
-    """Level of each agent at each grid time: an (agents x grid) array."""
-    out = np.zeros((agents, len(grid)))
+    """Level of each agent at each grid time: an (agents x grid) array. The changes are
+    whole numbers, so their sums per cell are exact in any order (a bincount of the cells,
+    several times faster than np.add.at on two indices)."""
     slot = np.searchsorted(grid, steps.time, side="left")  # first grid point at or after
     keep = (steps.agent >= 0) & (slot < len(grid))
-    np.add.at(out, (steps.agent[keep], slot[keep]), steps.delta[keep])
-    return np.cumsum(out, axis=1)
+    cell = steps.agent[keep].astype(np.int64) * len(grid) + slot[keep]
+    out = np.bincount(cell, weights=steps.delta[keep], minlength=agents * len(grid))
+    return np.cumsum(out.reshape(agents, len(grid)), axis=1)
 
 
 # KPIs ----------------------------------------------------------------------------------------
