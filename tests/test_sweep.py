@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from sim.analysis.stats import Target, replications_for
 from sim.domain.durations import parse_duration
 from sim.domain.scenario_file import load_scenario
 from sim.domain.sweep_file import load_sweep
+from tests import processes
 from tests.invoke import ccsim, no_crash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -518,16 +518,9 @@ def command(path: Path, out: Path, *options: str) -> list[str]:
     return [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *options]
 
 
-def wait_for_runs(out: Path, count: int, process: subprocess.Popen[str],
-                  timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while len(run_files(out)) < count:
-        if process.poll() is not None:
-            pytest.fail(f"the sweep ended (exit {process.returncode}) before {count} runs")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"no {count} runs within {timeout} s")
-        time.sleep(0.02)
+def wait_for_runs(out: Path, count: int, process: subprocess.Popen[str]) -> None:
+    processes.wait_for(lambda: len(run_files(out)) >= count, f"{count} runs were written",
+                       process)
 
 
 def test_resume_after_a_hard_kill(tmp_path: Path) -> None:

@@ -221,6 +221,13 @@ def test_warmup_command(tiny: Path, tmp_path: Path) -> None:
     assert figure.stat().st_size > 10_000
 
 
+def suggestion(stdout: str, says: str) -> tuple[float, str]:
+    """The suggested warm-up `ccsim warmup` printed, and why that long."""
+    match = re.search(rf"suggested warmup: (\S+) \((.*)\); the scenario says {says}", stdout)
+    assert match, stdout
+    return parse_duration(match[1]), match[2]
+
+
 def test_warmup_finds_a_daily_cycle_and_suggests_whole_days(tmp_path: Path) -> None:
     path = tmp_path / "daily.yaml"
     path.write_text(TINY.replace("horizon: 2d", "horizon: 4d"), encoding="utf-8")
@@ -231,10 +238,8 @@ def test_warmup_finds_a_daily_cycle_and_suggests_whole_days(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("cycle: 1d, because arrivals.hour_weights differ by hour "
                                     "(1 to 3); --cycle overrides it\n"), result.stdout
-    match = re.search(r"suggested warmup: (\S+) \((.*)\); the scenario says 6h", result.stdout)
-    assert match, result.stdout
-    suggested = parse_duration(match[1])
-    assert (4 * DAY - suggested) % DAY == 0 or match[2] == "where MSER-5 truncates"
+    suggested, why = suggestion(result.stdout, "6h")
+    assert (4 * DAY - suggested) % DAY == 0 or why == "where MSER-5 truncates"
     assert "averaged over the preceding 1d" in result.stdout
     override = ccsim("warmup", path, "--out", tmp_path / "w.png", "-r", "2", "-w", "1",
                      "--cycle", "none")
@@ -249,10 +254,9 @@ def test_warmup_of_the_baseline_uses_its_weekly_cycle(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("cycle: 7d, because arrivals.weekday_weights differ by "
                                     "weekday"), result.stdout
-    match = re.search(r"suggested warmup: (\S+) \((.*)\); the scenario says 7d", result.stdout)
-    assert match, result.stdout
-    measured = parse_duration("28d") - parse_duration(match[1])
-    assert measured % WEEK == 0 or match[2] == "where MSER-5 truncates", result.stdout
+    suggested, why = suggestion(result.stdout, "7d")
+    measured = parse_duration("28d") - suggested
+    assert measured % WEEK == 0 or why == "where MSER-5 truncates", result.stdout
     assert "averaged over the preceding 7d" in result.stdout
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
