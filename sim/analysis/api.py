@@ -26,6 +26,7 @@ from sim.analysis.staffing import open_staffing
 from sim.analysis.stats import Target
 from sim.analysis.sweep_results import Comparison, SweepResults
 from sim.analysis.sweep_run import SweepOptions, run_sweep
+from sim.domain.carried import Carried
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import load_scenario, parse_scenario
 from sim.domain.sweep_file import Sweep, load_sweep, parse_sweep
@@ -46,18 +47,30 @@ def run(scenario: ScenarioLike, *, replications: int | None = None, seed: int | 
         scheduler: str | None = None, out: str | Path | None = None, events: bool = True,
         figures: bool = True, target_halfwidth: str | None = None,
         kpis: Iterable[str] = ("service_level",), max_replications: int = 200,
-        progress: bool = False, force: bool = False) -> Run:
+        progress: bool = False, force: bool = False,
+        start_from: str | Path | None = None) -> Run:
     """Run a scenario (a file, or one loaded or built in Python) and write its results
-    folder: `out`, else results/<scenario>/<run-id> under the working directory."""
+    folder: `out`, else results/<scenario>/<run-id> under the working directory. With
+    `start_from` (an earlier run's folder), each replication starts from the state that
+    folder's replication ended in (`ccsim run --from`)."""
+    from sim.analysis.continuation import ContinuationError, carried_from
     from sim.analysis.runner import RunOptions, default_folder, run_scenario
 
     chosen = resolve(scenario, overrides, replications, seed)
+    carried: list[Carried] = []
+    if start_from is not None:
+        try:
+            chosen, carried = carried_from(Path(start_from), chosen, replications is None)
+        except ContinuationError as error:
+            raise Refused(str(error)) from None
     folder = Path(out) if out is not None else default_folder(Path("results"), chosen)
     pool = _executor(workers, chosen.replications, scheduler, [chosen], force)
     target = None if target_halfwidth is None else Target.parse(
         target_halfwidth, tuple(kpis), max_replications)
     step = max(1, int(getattr(pool, "workers", 1)))
-    _stoppable(lambda: run_scenario(chosen, folder, pool, RunOptions(events, figures),
+    options = RunOptions(events, figures, carried=tuple(carried),
+                         source="" if start_from is None else str(start_from))
+    _stoppable(lambda: run_scenario(chosen, folder, pool, options,
                                     _progress(progress, chosen.name), target, step))
     return Run(folder)
 

@@ -116,7 +116,8 @@ def _details(frame: pd.DataFrame, event: Ints) -> tuple[Ints, list[str]]:
     created = event == EVENT_CODE[Event.TASK_CREATED]
     if created.any():
         skills = frame["skill"].astype(object).to_numpy()[created]
-        priorities = frame["priority"].astype("Int64").to_numpy()[created]
+        # whole numbers, whatever the column's dtype (a float column has NaN elsewhere)
+        priorities = frame["priority"].astype("Int64")[created].astype("int64").to_numpy()
         queues = np.array([f"{s}:{p}" for s, p in zip(skills, priorities, strict=True)])
         unique, inverse = np.unique(queues, return_inverse=True)
         detail[created] = len(texts) + inverse

@@ -12,7 +12,7 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +22,7 @@ from sim.analysis.eventarrays import EventArrays
 from sim.analysis.figuredata import FigurePart
 from sim.analysis.measures import Measures
 from sim.analysis.metrics import kpis_by_group, kpis_by_skill, measure
+from sim.domain.carried import Carried, EndState
 from sim.domain.scenario import Scenario
 from sim.engine.eventlog import EventLog
 from sim.engine.model import Replication
@@ -36,6 +37,8 @@ class Job:
     point: int = 0  # the sweep grid point this job belongs to (0 for a plain run)
     extra: tuple[str, ...] = ()  # measures beyond the KPIs (sim.analysis.metrics.EXTRA)
     figures: bool = False  # extract what the run's figures need (sim.analysis.figuredata)
+    carried: Carried | None = None  # the state it starts from (`ccsim run --from`)
+    keep_state: bool = False  # hand back the state it ended in (end_state.json)
 
 
 @dataclass
@@ -48,25 +51,32 @@ class Outcome:
     by_skill: dict[str, dict[str, float]] = field(default_factory=dict)
     by_group: dict[str, dict[str, float]] = field(default_factory=dict)
     figures: FigurePart | None = field(default=None, repr=False)
+    end_state: EndState | None = field(default=None, repr=False)
 
 
 def run_job(job: Job, reached: Reached | None = None) -> Outcome:
     """Simulate one replication and measure it; runs in whatever process the executor uses.
     `reached` is told the simulated time the run has reached, about once a simulated day."""
     started = time.perf_counter()
-    log = Replication(job.scenario, job.replication, job.seed).run(
-        progress=None if reached is None else lambda at: reached(job, at))
+    replication = Replication(job.scenario, job.replication, job.seed, carried=job.carried)
+    log = replication.run(progress=None if reached is None else lambda at: reached(job, at))
     m = Measures(EventArrays.from_log(log), Context.of(job.scenario))
     values = measure(m, KPI_NAMES + job.extra)
     return Outcome(job.point, job.replication, values, time.perf_counter() - started,
                    log if job.keep_events else None, kpis_by_skill(m), kpis_by_group(m),
-                   FigurePart.of(m) if job.figures else None)
+                   FigurePart.of(m) if job.figures else None,
+                   replication.end_state() if job.keep_state else None)
 
 
 def jobs_for(scenario: Scenario, replications: Iterable[int], seed: int | None = None,
-             keep_events: bool = True, point: int = 0, figures: bool = False) -> list[Job]:
+             keep_events: bool = True, point: int = 0, figures: bool = False,
+             carried: Sequence[Carried] = (), keep_state: bool = False) -> list[Job]:
+    """Jobs of these replications; with `carried` (an earlier run's states, by
+    replication) each starts from its own; with `keep_state` each hands back its end."""
     seed = scenario.seed if seed is None else seed
-    return [Job(scenario, r, seed, keep_events, point, figures=figures) for r in replications]
+    return [Job(scenario, r, seed, keep_events, point, figures=figures,
+                carried=carried[r] if carried else None, keep_state=keep_state)
+            for r in replications]
 
 
 Done = Callable[[Outcome], None]

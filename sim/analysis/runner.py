@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import KPI_NAMES, kpi_range
 from sim.analysis.context import Context
+from sim.analysis.continuation import END_STATE, end_state_text
 from sim.analysis.executors import Executor, run_all
 from sim.analysis.experiment import Outcome, Progress, jobs_for
 from sim.analysis.figuredata import FigureData
@@ -33,6 +34,7 @@ from sim.analysis.results import (
 )
 from sim.analysis.stats import Target, replications_for, summarize
 from sim.analysis.views import View, views
+from sim.domain.carried import Carried
 from sim.domain.scenario import Scenario
 
 
@@ -41,6 +43,8 @@ class RunOptions:
     events: bool = True
     figures: bool = True
     workbook: bool = False  # also tables.xlsx (--format xlsx)
+    carried: tuple[Carried, ...] = ()  # by replication: the states it continues from
+    source: str = ""  # the folder they were read from (`--from`)
 
 
 @dataclass(frozen=True)
@@ -113,20 +117,25 @@ def run_scenario(
             if progress is not None:
                 progress.total(wanted)
             outcomes += run_all(jobs_for(scenario, batch, keep_events=options.events,
-                                         figures=options.figures), executor, done,
+                                         figures=options.figures, carried=options.carried,
+                                         keep_state=True), executor, done,
                                 None if progress is None else progress.reached)
             summary = summarize(kpi_frame(outcomes), KPI_NAMES, ranges=kpi_range)
             if target is not None:
                 reached = target.reached(summary)
                 worst = target.worst(summary)
-                if worst > 1 and wanted < target.cap:
-                    wanted = replications_for(wanted, worst, target.cap, step)
+                cap = min(target.cap, len(options.carried)) if options.carried else target.cap
+                if worst > 1 and wanted < cap:  # continued: no more than there are states
+                    wanted = replications_for(wanted, worst, cap, step)
         if options.events:
             writer.close()
         scenario = scenario.model_copy(update={"replications": len(outcomes)})
         text = scenario_text(scenario)
         kpis = kpi_frame(outcomes)
         atomic_write_text(staging / SCENARIO, text)
+        atomic_write_text(staging / END_STATE, end_state_text(
+            [o.end_state for o in sorted(outcomes, key=lambda o: o.replication)
+             if o.end_state is not None]))
         by_skill, by_group = views(outcomes)
         write_tables(staging, kpis, summary, (by_skill, by_group), options.workbook)
         if options.figures:
@@ -144,5 +153,6 @@ def run_scenario(
             "events_written": options.events,
             "figures_written": options.figures,
             "target": None if target is None else target.describe(),
+            "continued_from": options.source or None,
         }))
     return RunResult(folder, scenario, kpis, summary, wall, reached, by_skill, by_group)

@@ -34,6 +34,8 @@ from sim.cli.output import (
 )
 from sim.cli.report import write as write_report
 from sim.cli.tables import kpi_table, report_target, view_table
+from sim.domain.carried import Carried
+from sim.domain.durations import format_duration
 from sim.domain.scenario import Scenario
 
 
@@ -46,6 +48,8 @@ from sim.domain.scenario import Scenario
                    "docs/reference.md).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder to create [default: results/<scenario>/<run-id>].")
+@click.option("--from", "previous", type=click.Path(path_type=Path), metavar="FOLDER",
+              help="Start from the state an earlier run's results FOLDER ended in.")
 @executor_options
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")
@@ -55,7 +59,8 @@ from sim.domain.scenario import Scenario
 @report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or KPI table.")
 def command(file: Path | None, replications: int | None, seed: int | None,
-            overrides: tuple[str, ...], out: Path | None, workers: int | None,
+            overrides: tuple[str, ...], out: Path | None, previous: Path | None,
+            workers: int | None,
             scheduler: str | None, events: bool, figures: bool, table_format: str,
             target_halfwidth: str | None, kpis: tuple[str, ...], max_replications: int,
             force: bool, report: bool, quiet: bool) -> None:
@@ -69,6 +74,9 @@ def command(file: Path | None, replications: int | None, seed: int | None,
         settings.append(f"seed={seed}")
     source = file or bundled("baseline.yaml")
     scenario = load(source, settings)
+    carried: tuple[Carried, ...] = ()
+    if previous is not None:
+        scenario, carried = continue_from(previous, scenario, replications is not None)
     target = target_of(target_halfwidth, kpis, max_replications)
     if target is not None:
         refuse_unreachable(target, scenario)
@@ -83,7 +91,8 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     if target is not None:
         announce(target)
     with Bar(quiet, scenario.name) as bar:
-        options = RunOptions(events, figures, workbook=table_format == "xlsx")
+        options = RunOptions(events, figures, workbook=table_format == "xlsx",
+                             carried=carried, source=str(previous or ""))
         result = guarded(lambda: run_scenario(scenario, folder, pool, options, bar, target,
                                               step=step_of(workers)))
     if not quiet:  # every KPI, unless --kpi narrows the tables
@@ -96,6 +105,23 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     say(f"results: {result.folder}  ({result.wall:.1f} s, {pool.name})")
     if report:
         write_report(result.folder)
+
+
+def continue_from(folder: Path, scenario: Scenario, asked: bool
+                  ) -> tuple[Scenario, tuple[Carried, ...]]:
+    """The scenario as it goes on from `folder`'s end: one replication per end state,
+    unless -r asked for a number."""
+    from sim.analysis.continuation import ContinuationError, carried_from
+
+    try:
+        continued, carried = carried_from(folder, scenario, every=not asked)
+    except ContinuationError as error:
+        fail_input([f"--from {error}"])
+    say(f"continuing from {folder}: {len(carried)} replications, starting "
+        f"{continued.start:%Y-%m-%d %H:%M}" + (
+            f"; KPIs still skip a warm-up of {format_duration(continued.warmup)} "
+            "(--set warmup=0s measures from the start)" if continued.warmup else ""))
+    return continued, tuple(carried)
 
 
 def refuse_unreachable(target: Target, scenario: Scenario) -> None:

@@ -91,6 +91,12 @@ class DutyCalendar:
             return math.inf
         return max(t, self.starts[i])
 
+    def on_duty(self, begin: float, end: float) -> float:
+        """Seconds on duty within [begin, end]."""
+        return sum(max(0.0, min(high, end) - max(low, begin))
+                   for low, high in zip(self.starts, self.ends, strict=True)
+                   if low < end and high > begin)
+
     def finish(self, t: float, work: float) -> float:
         """When `work` seconds of on-duty time, begun at t, are done (inf if not in horizon)."""
         return self.span(t, work)[1]

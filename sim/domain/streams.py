@@ -20,11 +20,15 @@ def purpose_key(purpose: str) -> int:
 class Streams:
     """Hands out one generator per purpose; asking twice for a purpose is a bug."""
 
-    def __init__(self, seed: int, replication: int) -> None:
-        if seed < 0 or replication < 0:
-            raise ValueError("seed and replication must be >= 0")
+    def __init__(self, seed: int, replication: int, segment: int = 0) -> None:
+        if seed < 0 or replication < 0 or segment < 0:
+            raise ValueError("seed, replication and segment must be >= 0")
         self.seed = seed
         self.replication = replication
+        # A run continued from an earlier one's end (segment 1, 2, ...) draws on streams of
+        # its own; segment 0 keeps the key every run had before continuations existed.
+        self._key: tuple[int, ...] = (replication,) if segment == 0 else (replication,
+                                                                          segment)
         self._issued: set[str] = set()
 
     def generator(self, purpose: str) -> np.random.Generator:
@@ -32,6 +36,6 @@ class Streams:
             raise ValueError(f"random stream {purpose!r} was already handed out")
         self._issued.add(purpose)
         sequence = np.random.SeedSequence(
-            entropy=self.seed, spawn_key=(self.replication, purpose_key(purpose))
+            entropy=self.seed, spawn_key=(*self._key, purpose_key(purpose))
         )
         return np.random.Generator(np.random.PCG64(sequence))

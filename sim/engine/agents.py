@@ -49,6 +49,10 @@ class Agent(Candidate):
         self.resumes: list[Task] = []  # paused tasks ready to resume (R9)
         self.work: list[tuple[int, Task]] = []
         self.busy = False
+        # The piece of work in the hands: (kind, task, when the hands start it, its seconds
+        # of on-duty work). Only a run's end state reads it: a piece that would finish
+        # after the horizon is on no agenda.
+        self.doing: tuple[int, Task, float, float] | None = None
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
         details = recorder.details
@@ -107,8 +111,37 @@ class Agent(Candidate):
 
     def start(self) -> None:
         """Only the next shift boundary is on the agenda at any time, not the horizon's."""
-        if self.calendar.starts:
-            self.agenda.first_at(self.calendar.starts[0], self.index, self._shift_start, None)
+        starts = self.calendar.starts
+        if self.activity != A_OFFLINE:  # on duty when an earlier run ended (sim.engine.carry)
+            self._carried_duty()
+        elif starts:
+            self.agenda.first_at(starts[0], self.index, self._shift_start, None)
+
+    def _carried_duty(self) -> None:
+        """Still on duty at time 0 by this calendar: its shift goes on; if not, it ends now."""
+        starts, now = self.calendar.starts, self.agenda.now
+        if starts and starts[0] <= now:
+            self.agenda.first_at(self.calendar.ends[0], self.index, self._shift_end, None)
+            self.refresh()
+        else:
+            self._shift = -1  # so that the shift end schedules the first start
+            self.agenda.first_at(now, self.index, self._shift_end, None)
+
+    def carry_on(self, kind: int, task: Task, work: float, started: bool) -> None:
+        """Take up again work an earlier run left in these hands, `work` seconds still to
+        do; `started`: its worker.work.started row is in the log already."""
+        self.busy = True
+        now = self.agenda.now
+        start, finish = self.calendar.span(now, work)
+        self.doing = (kind, task, start, work)
+        if not started:
+            if start > now:
+                if start != math.inf:
+                    self.agenda.at(start, self._work_started_later, (kind, task, finish))
+                return
+            self.recorder.work_started(self, task, self._work_detail[kind])
+        if finish != math.inf:
+            self.agenda.at(finish, self._done[kind], task)
 
     def _shift_start(self, _: None) -> None:
         self.agenda.first_at(self.calendar.ends[self._shift], self.index, self._shift_end,
@@ -239,10 +272,13 @@ class Agent(Candidate):
             self._take_up(kind, task)
         else:
             self.busy = False
+            self.doing = None
 
     def _take_up(self, kind: int, task: Task) -> None:
         now = self.agenda.now
-        start, finish = self.calendar.span(now, self._work_time[kind]())
+        work = self._work_time[kind]()
+        start, finish = self.calendar.span(now, work)
+        self.doing = (kind, task, start, work)
         if start > now:  # off duty: the hands take it up when the next duty starts
             if start != math.inf:
                 self.agenda.at(start, self._work_started_later, (kind, task, finish))

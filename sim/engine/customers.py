@@ -47,6 +47,8 @@ class Customers:
         self._closed = (details.resolved, details.window, details.unanswered)
         # Only scripted runs look conversations up by id; a long run must not keep them all.
         self.known: dict[int, Conversation] | None = {} if remember else None
+        # Conversations not closed yet, by id: what a run's end state carries on.
+        self.open: dict[int, Conversation] = {}
         self._parts: Iterator[ArrivalPlan] = iter(())
         self._times: list[float] = []
         self._skills: list[int] = []
@@ -108,8 +110,14 @@ class Customers:
         self.router.submit(task)
         self.router.start_ttl_left(task, self.scenario.flex.task_ttl - age)
 
+    def reset_ids(self, conversation: int, task: int) -> None:
+        """Number new conversations and tasks from these on (after carried ones)."""
+        self._conversation_ids = count(conversation)
+        self._task_ids = count(task)
+
     def _conversation(self, skill: int, priority: int) -> Conversation:
         conversation = Conversation(next(self._conversation_ids), skill, priority)
+        self.open[conversation.id] = conversation
         if self.known is not None:
             self.known[conversation.id] = conversation
         return conversation
@@ -202,3 +210,4 @@ class Customers:
         self.recorder.conversation(conversation, codes.CONVERSATION_CLOSED, detail)
         conversation.task = None  # nothing refers to the finished task any more
         conversation.left_by = None
+        del self.open[conversation.id]

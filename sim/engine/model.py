@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import simpy
 
 from sim.domain.calendar import DutyCalendar, absent_days, duty_intervals, working_days
+from sim.domain.carried import Carried, EndState
 from sim.domain.distributions import uniforms
 from sim.domain.lifecycle import Activity
 from sim.domain.scenario import HIPAA_REFUSAL, AgentGroup, Scenario
@@ -17,8 +18,10 @@ from sim.engine import codes
 from sim.engine.agents import Agent
 from sim.engine.backlog import backlog
 from sim.engine.behaviour import GroupBehaviour
+from sim.engine.carry import restore
 from sim.engine.clock import Agenda
 from sim.engine.customers import Customers
+from sim.engine.endstate import end_state
 from sim.engine.eventlog import EventLog
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
@@ -50,13 +53,16 @@ class Replication:
         replication: int = 0,
         seed: int | None = None,
         remember: bool = False,
+        carried: Carried | None = None,
     ) -> None:
         if scenario.compliance.hipaa:
             raise ComplianceError(HIPAA_REFUSAL)
         self.scenario = scenario
         self.env = simpy.Environment()
         self.agenda = Agenda(self.env)
-        self.streams = Streams(scenario.seed if seed is None else seed, replication)
+        self.segment = 0 if carried is None else carried.state.segment + 1
+        self.streams = Streams(scenario.seed if seed is None else seed, replication,
+                               self.segment)
         self.skills = scenario.skills
         self.log = EventLog(replication, agent_names(scenario), scenario.start)
         self.recorder = Recorder(self.agenda, self.log, {
@@ -69,6 +75,8 @@ class Replication:
                                    self.router, self.streams, remember)
         self.router.conversations = self.customers
         self.agents = self._build_agents()
+        if carried is not None:  # what an earlier run left, before anything new
+            restore(self, carried)
         # The backlog before anything at time 0: its rows are dated before it, oldest first.
         for age, skill, priority in backlog(scenario, self.skills, self.streams):
             self.customers.pending_at_start(skill, priority, age)
@@ -133,6 +141,10 @@ class Replication:
                 self.env.run(until=min(self.env.now + PROGRESS_EVERY, end))
                 progress(self.env.now)
         return self.log
+
+    def end_state(self) -> EndState:
+        """Where everything stands now (after `run`): what `ccsim run --from` carries on."""
+        return end_state(self)
 
 
 @contextlib.contextmanager

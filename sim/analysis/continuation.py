@@ -1,0 +1,157 @@
+"""Continuing a run (`ccsim run --from FOLDER`): its end states in, and out again.
+
+Every `ccsim run` writes `end_state.json` next to its results: where each replication
+stood at the horizon (sim.domain.carried). A run `--from` that folder starts replication r
+from replication r's state, at the moment the earlier run ended, with the earlier log's
+rows about the carried conversations put first in its own log (see sim.domain.carried).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from sim.analysis.eventarrays import EventArrays, Mask
+from sim.domain.carried import FORMAT, Carried, EndState, History
+from sim.domain.lifecycle import Event
+from sim.domain.scenario import Scenario
+from sim.engine.carry import problems
+from sim.engine.eventlog import EVENT_CODE, EVENT_NAMES
+from sim.engine.model import agent_names
+
+END_STATE = "end_state.json"
+EVENTS = "events.parquet"
+
+
+class ContinuationError(ValueError):
+    """The folder cannot be continued from, or not with this scenario."""
+
+
+# writing ----------------------------------------------------------------------------------
+
+def end_state_text(states: list[EndState]) -> str:
+    """end_state.json: the state of each replication, in replication order."""
+    data = {"format": FORMAT, "replications": [s.model_dump(mode="json") for s in states]}
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+# reading ----------------------------------------------------------------------------------
+
+def read_end_states(folder: Path) -> list[EndState]:
+    path = folder / END_STATE
+    if not path.is_file():
+        raise ContinuationError(f"{folder}: no {END_STATE} (written by `ccsim run` since "
+                                "continuing was added; run the scenario again to get one)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ContinuationError(f"{path}: format {data.get('format')!r}, but this "
+                                    f"version reads format {FORMAT}")
+        return [EndState.model_validate(state) for state in data["replications"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        if isinstance(error, ContinuationError):
+            raise
+        detail = _first_error(error) if isinstance(error, ValidationError) else str(error)
+        raise ContinuationError(f"{path}: not a readable end state ({detail})") from None
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+def carried_from(folder: Path, scenario: Scenario, every: bool = False
+                 ) -> tuple[Scenario, list[Carried]]:
+    """The scenario as it continues (starting when the folder's run ended) and what each
+    of its replications carries (with `every`, as many as the folder has states);
+    ContinuationError says why it cannot."""
+    states = read_end_states(folder)
+    if every:
+        scenario = scenario.model_copy(update={"replications": len(states)})
+    if scenario.replications > len(states):
+        raise ContinuationError(
+            f"{folder} has the end states of {len(states)} replications, but the run asks "
+            f"for {scenario.replications}; ask for at most {len(states)}")
+    if not (folder / EVENTS).is_file():
+        raise ContinuationError(f"{folder}: no {EVENTS}, which a continued run needs for "
+                                "the history of the conversations it carries (run it "
+                                "without --no-events)")
+    states = states[:scenario.replications]
+    carried = [carry(_events(folder, r), state, scenario, str(folder))
+               for r, state in enumerate(states)]
+    _check(carried, scenario)
+    return continued(scenario, states[0]), carried
+
+
+def continued(scenario: Scenario, state: EndState) -> Scenario:
+    """`scenario` starting where `state` was taken (the clock and calendar go on)."""
+    return scenario.model_copy(update={"start": dt.datetime.fromisoformat(state.ended_at)})
+
+
+def _check(carried: list[Carried], scenario: Scenario) -> None:
+    agents = {name: (group.capacity, tuple(group.skills)) for group in scenario.agents
+              for name in _names(scenario, group.name)}
+    found = sorted({p for c in carried for p in problems(c, agents)})
+    if found:
+        raise ContinuationError("; ".join(found))
+    if any(scenario.initial.pending.counts.values()):
+        raise ContinuationError("initial.pending and --from both give the state at time "
+                                "0; give one of them")
+
+
+def _names(scenario: Scenario, group: str) -> list[str]:
+    return [name for name in agent_names(scenario) if name.rsplit("-", 1)[0] == group]
+
+
+def _events(folder: Path, replication: int) -> EventArrays:
+    table = pq.read_table(folder / EVENTS, filters=[("replication", "==", replication)])
+    return EventArrays.from_frame(table.to_pandas())
+
+
+# the history ------------------------------------------------------------------------------
+
+def carry(log: EventArrays | pd.DataFrame, state: EndState, scenario: Scenario,
+          source: str = "") -> Carried:
+    """What a run of `scenario` carries from `state` and the log that led to it."""
+    arrays = EventArrays.of(log)
+    return Carried(state=state, history=history(arrays, state, set(agent_names(scenario))),
+                   source=source)
+
+
+def history(log: EventArrays, state: EndState, agents: set[str]) -> History:
+    """The rows about the carried conversations, and the activity rows of the scenario's
+    agents from the first of those on (with each agent's activity just before it): what
+    the continued log needs so that every row in it follows from the rows before."""
+    carried = np.array([c.id for c in state.conversations], dtype=np.int64)
+    about = np.isin(log.conversation, carried) & (log.conversation >= 0)
+    keep = about | _activity(log, about, agents)
+    names = np.array([*log.agents, None], dtype=object)
+    return History(
+        time=tuple((log.time[keep] - state.at).tolist()),
+        event=tuple(EVENT_NAMES[e] for e in log.event[keep].tolist()),
+        task=tuple(log.task[keep].tolist()),
+        conversation=tuple(log.conversation[keep].tolist()),
+        agent=tuple(names[log.agent[keep]].tolist()),
+        detail=tuple(log.details[d] for d in log.detail[keep].tolist()))
+
+
+def _activity(log: EventArrays, about: Mask, agents: set[str]) -> Mask:
+    """Activity rows of `agents` from the first carried row on, and the last before it."""
+    activity: Mask = log.event == EVENT_CODE[Event.WORKER_ACTIVITY_UPDATE]
+    known = np.array([name in agents for name in log.agents] + [False], dtype=bool)
+    activity &= known[log.agent]
+    first = int(np.argmax(about)) if about.any() else len(log.time)
+    keep = activity.copy()
+    keep[:first] = False
+    before = np.flatnonzero(activity[:first])
+    last: dict[int, int] = {}
+    for row in before.tolist():
+        last[int(log.agent[row])] = row
+    keep[list(last.values())] = True
+    return keep
