@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,12 @@ def ccsim(*args: str | Path, wide: bool = True) -> Result:
 def no_crash(result: Result) -> None:
     assert "Traceback" not in result.output, result.output
     assert "internal error" not in result.output, result.output
+
+
+def refused_at(path: Path, line: int, field: str, message: str) -> None:
+    """`ccsim validate path` refuses it with `file:line:col: field: ...message`."""
+    result = ccsim("validate", path)
+    no_crash(result)
+    assert result.exit_code == 2, result.output
+    assert re.search(rf"{re.escape(path.name)}:{line}:\d+: {re.escape(field)}: "
+                     rf".*{re.escape(message)}", result.output), result.output

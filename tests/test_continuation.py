@@ -314,5 +314,5 @@ def test_sim_run_starts_from_a_folder_or_says_why_not(tmp_path: Path) -> None:
     assert len(second.kpis) == 2
     assert load_scenario(second.folder / "scenario.yaml").start.isoformat() == (
         "2026-01-07T00:00:00")
-    with pytest.raises(sim.Refused, match="no end_state.json"):
+    with pytest.raises(sim.Refused, match=r"no end_state\.json"):
         sim.run(small(tmp_path), out=tmp_path / "third", start_from=tmp_path)

@@ -56,12 +56,12 @@ class Footprint:
 
 def expected_tasks(scenario: Scenario) -> float:
     """Tasks of one replication: the expected new conversations over the horizon and the
-    backlog it starts from (each pending task has a conversation of its own), times one
+    state it starts from (each initial task has a conversation of its own), times one
     plus the chance of a reply (a reply after Leave or to a closed conversation makes a new
     task; taking the larger reply probability errs on the side of more)."""
     conversations = float(hourly_rates(scenario.arrivals, scenario.start,
                                        scenario.horizon).expected.sum())
-    conversations += sum(scenario.initial.pending.counts.values())
+    conversations += scenario.initial.conversations
     replies = scenario.customers.reply_probability
     return conversations * (1 + max(replies.awaiting, replies.resolved))
 

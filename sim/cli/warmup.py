@@ -68,9 +68,9 @@ def command(file: Path | None, replications: int | None, overrides: tuple[str, .
     say(f"suggested warmup: {found.suggestion()}; the scenario says "
         f"{format_duration(scenario.warmup)}")
     say(f"  (MSER-5 on the hourly backlog over {count} replications, {found.smoothing()})")
-    pending = sum(scenario.initial.pending.counts.values())
-    if pending:
-        say(f"the scenario starts from a backlog (initial.pending: {pending} tasks): if that "
+    held = scenario.initial.conversations
+    if held:
+        say(f"the scenario starts from a backlog (initial: {held} conversations): if that "
             "is the state the center is in, the warm-up may be 0, since the run does not "
             "start empty; the suggestion is how long until the backlog forgets that start")
     if found.at_limit:

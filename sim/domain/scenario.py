@@ -376,4 +376,7 @@ def cross_problems_of(data: Any) -> list[tuple[Loc, str]]:
     for skill in (data.get("arrivals") or {}).get("skills") or {}:
         if str(skill) not in served:
             problems.append((("arrivals", "skills", skill), f"no agent group has skill {skill!r}"))
-    return problems + initial_problems(data, served, Flex().task_ttl)
+    defaults = Flex()
+    return problems + initial_problems(data, served, {
+        "task_ttl": defaults.task_ttl, "pause.expiry": defaults.pause.expiry,
+        "leave.window": defaults.leave.window})

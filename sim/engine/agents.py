@@ -127,6 +127,12 @@ class Agent(Candidate):
             self._shift = -1  # so that the shift end schedules the first start
             self.agenda.first_at(now, self.index, self._shift_end, None)
 
+    def take_up_queued(self) -> None:
+        """Start on the work queue (a state set at time 0 with nothing in the hands yet)."""
+        if not self.busy and self.work:
+            self.busy = True
+            self._next_work()
+
     def carry_on(self, kind: int, task: Task, work: float, started: bool) -> None:
         """Take up again work an earlier run left in these hands, `work` seconds still to
         do; `started`: its worker.work.started row is in the log already."""

@@ -15,7 +15,7 @@ TRIES = 1000  # draws of an age per task before the age distribution is declared
 
 
 class BacklogError(ValueError):
-    """The age distribution almost never falls below the TTL."""
+    """The age distribution almost never falls below its limit (the TTL, an expiry)."""
 
 
 def backlog(scenario: Scenario, skills: list[str], streams: Streams
@@ -29,27 +29,29 @@ def backlog(scenario: Scenario, skills: list[str], streams: Streams
         return []
     draw = pending.age.sampler(streams.generator("initial.pending.age"))
     ttl = scenario.flex.task_ttl
-    priorities = _priorities(scenario, streams, sum(counts.values()))
-    tasks = [(_age(draw, ttl), skill, next(priorities))
+    priorities = priorities_of(scenario, streams, sum(counts.values()), "pending")
+    tasks = [(age_below(draw, ttl, "pending", "flex.task_ttl"), skill, next(priorities))
              for skill in sorted(counts) for _ in range(counts[skill])]
     return sorted(tasks, key=lambda task: -task[0])  # stable: equal ages keep skill order
 
 
-def _age(draw: Sampler, ttl: float) -> float:
+def age_below(draw: Sampler, limit: float, section: str, setting: str) -> float:
+    """An age below `limit`: one at or past it is drawn again (it would be over by 0)."""
     for _ in range(TRIES):
         age = float(draw())
-        if age < ttl:
+        if age < limit:
             return age
-    raise BacklogError(f"initial.pending.age: {TRIES} draws in a row were at least "
-                       "flex.task_ttl; give ages that mostly fall below the TTL")
+    raise BacklogError(f"initial.{section}.age: {TRIES} draws in a row were at least "
+                       f"{setting}; give ages that mostly fall below it")
 
 
-def _priorities(scenario: Scenario, streams: Streams, total: int) -> Iterator[int]:
+def priorities_of(scenario: Scenario, streams: Streams, total: int, section: str
+                  ) -> Iterator[int]:
     """Priorities as new email has them (arrivals.priorities)."""
     shares = scenario.arrivals.priorities
     if len(shares) == 1:
         return iter([next(iter(shares))] * total)
-    rng = streams.generator("initial.pending.priority")
+    rng = streams.generator(f"initial.{section}.priority")
     weights = np.array(list(shares.values()), dtype=float)
     chosen = rng.choice(list(shares), size=total, p=weights / weights.sum())
     return (int(p) for p in chosen)

@@ -149,6 +149,7 @@ class _Restore:
         if a.doing is not None:
             agent.carry_on(a.doing.kind, self.tasks[a.doing.task], a.doing.remaining,
                            a.doing.started)
+        agent.take_up_queued()
 
     def _timers(self, t: CarriedTask) -> None:
         task, agenda = self.tasks[t.id], self.r.agenda

@@ -82,6 +82,12 @@ class EventLog:
         content.update("\x1f".join(words).encode())
         return content.hexdigest()
 
+    def sort_by_time(self) -> None:
+        """Put the rows in time order, rows of one time in the order they were written."""
+        rows = self.rows()
+        ordered = rows[np.argsort(rows["time"], kind="stable")].tobytes()
+        self.buffer[:] = ordered
+
     def rows(self) -> np.ndarray:
         """The rows as a packed structured array (a view of the log, not a copy)."""
         return np.frombuffer(self.buffer, dtype=ROW_DTYPE)

@@ -23,6 +23,7 @@ from sim.engine.clock import Agenda
 from sim.engine.customers import Customers
 from sim.engine.endstate import end_state
 from sim.engine.eventlog import EventLog
+from sim.engine.opening import opening
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
 
@@ -75,11 +76,15 @@ class Replication:
                                    self.router, self.streams, remember)
         self.router.conversations = self.customers
         self.agents = self._build_agents()
+        if carried is None and scenario.initial.held:
+            carried = opening(scenario, self.skills, self.streams)
         if carried is not None:  # what an earlier run left, before anything new
             restore(self, carried)
         # The backlog before anything at time 0: its rows are dated before it, oldest first.
         for age, skill, priority in backlog(scenario, self.skills, self.streams):
             self.customers.pending_at_start(skill, priority, age)
+        if carried is not None and len(self.log):
+            self.log.sort_by_time()  # the backlog's rows among those of the work held
         for agent in self.agents:
             agent.start()  # first, so agents on duty at t=0 are Available before any email
         self.customers.start()
