@@ -284,7 +284,7 @@ def test_run_from_refuses_a_scenario_without_the_agents_that_hold_work(tmp_path:
     result = ccsim("run", str(fewer), "--out", str(tmp_path / "x"), "--from", str(first),
                    "-q")
     assert result.exit_code == 2, result.output
-    assert "agent team-3 is in the state carried from" in result.output
+    assert "--from agents team-2, team-3 are in the state carried from" in result.output
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbled", "no-events"])

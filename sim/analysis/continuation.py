@@ -30,7 +30,11 @@ EVENTS = "events.parquet"
 
 
 class ContinuationError(ValueError):
-    """The folder cannot be continued from, or not with this scenario."""
+    """The folder cannot be continued from, or not with this scenario: one or more reasons."""
+
+    def __init__(self, *reasons: str) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
 
 
 # writing ----------------------------------------------------------------------------------
@@ -97,9 +101,9 @@ def continued(scenario: Scenario, state: EndState) -> Scenario:
 def _check(carried: list[Carried], scenario: Scenario) -> None:
     agents = {name: (group.capacity, tuple(group.skills)) for group in scenario.agents
               for name in _names(scenario, group.name)}
-    found = sorted({p for c in carried for p in problems(c, agents)})
+    found = problems(carried, agents)
     if found:
-        raise ContinuationError("; ".join(found))
+        raise ContinuationError(*found)
     if any(scenario.initial.pending.counts.values()):
         raise ContinuationError("initial.pending and --from both give the state at time "
                                 "0; give one of them")

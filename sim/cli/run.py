@@ -116,7 +116,7 @@ def continue_from(folder: Path, scenario: Scenario, asked: bool
     try:
         continued, carried = carried_from(folder, scenario, every=not asked)
     except ContinuationError as error:
-        fail_input([f"--from {error}"])
+        fail_input([f"--from {reason}" for reason in error.reasons])
     say(f"continuing from {folder}: {len(carried)} replications, starting "
         f"{continued.start:%Y-%m-%d %H:%M}" + (
             f"; KPIs still skip a warm-up of {format_duration(continued.warmup)} "

@@ -23,26 +23,55 @@ class CarryError(ValueError):
     """The carried state does not fit the scenario it is to continue in."""
 
 
-def problems(carried: Carried, agents: dict[str, tuple[int, tuple[str, ...]]]
+def problems(carried: list[Carried], agents: dict[str, tuple[int, tuple[str, ...]]]
              ) -> list[str]:
-    """Why `carried` cannot continue with these agents (name: capacity, skills)."""
-    state, found = carried.state, []
+    """Why these states (of one run's replications) cannot continue with these agents
+    (name: capacity, skills)."""
+    source = carried[0].source if carried else ""
+    found = []
+    missing = sorted(set().union(*(_needed(c) for c in carried)) - set(agents), key=_order)
+    if missing:
+        found.append(f"{_some('agent', missing)} in the state carried from {source} but not "
+                     "in the scenario; keep every agent that took part in an open "
+                     "conversation")
+    loads: dict[str, int] = {}
+    for c in carried:
+        for name, load in _loads(c.state.tasks).items():
+            loads[name] = max(load, loads.get(name, 0))
+    for name, load in sorted(loads.items()):
+        if name in agents and load > agents[name][0]:
+            found.append(f"agent {name} holds {load} tasks in the state carried from "
+                         f"{source}, but has capacity {agents[name][0]}")
+    skills = {skill for _, group_skills in agents.values() for skill in group_skills}
+    unserved = sorted({conversation.skill for c in carried
+                       for conversation in c.state.conversations} - skills)
+    if unserved:
+        found.append(f"{_some('skill', unserved)} in the state carried from {source} but "
+                     "no agent of the scenario serves them")
+    return found
+
+
+def _needed(carried: Carried) -> set[str]:
+    """The agents a state names: owners, offers, preferences, decliners, leavers, history."""
+    state = carried.state
     needed = {name for task in state.tasks for name in (task.agent, task.offer, task.preferred,
                                                         *task.declined_by) if name}
     needed |= {c.left_by for c in state.conversations if c.left_by}
-    needed |= {name for name in carried.history.agent if name}
-    for name in sorted(needed - set(agents)):
-        found.append(f"agent {name} is in the state carried from {carried.source}, but not in "
-                     "the scenario; keep every agent that took part in an open conversation")
-    for name, load in sorted(_loads(state.tasks).items()):
-        if name in agents and load > agents[name][0]:
-            found.append(f"agent {name} holds {load} tasks in the state carried from "
-                         f"{carried.source}, but has capacity {agents[name][0]}")
-    skills = {skill for _, group_skills in agents.values() for skill in group_skills}
-    for skill in sorted({c.skill for c in state.conversations} - skills):
-        found.append(f"skill {skill!r} has conversations in the state carried from "
-                     f"{carried.source}, but no agent of the scenario serves it")
-    return found
+    return needed | {name for name in carried.history.agent if name}
+
+
+def _order(name: str) -> tuple[str, int]:
+    group, _, number = name.rpartition("-")
+    return (group, int(number)) if number.isdigit() else (name, 0)
+
+
+def _some(kind: str, names: list[str], shown: int = 5) -> str:
+    """`agent a-1 is` / `agents a-1, a-2 and 3 more are`."""
+    if len(names) == 1:
+        return f"{kind} {names[0]} is"
+    listed = ", ".join(names[:shown])
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{kind}s {listed}{more} are"
 
 
 def _loads(tasks: tuple[CarriedTask, ...]) -> dict[str, int]:
@@ -58,7 +87,7 @@ def _loads(tasks: tuple[CarriedTask, ...]) -> dict[str, int]:
 def restore(r: Parts, carried: Carried) -> None:
     """Set `r` (built, not started) up as `carried` says; raises CarryError if it cannot."""
     agents = {a.name: (a.capacity, tuple(r.skills[s] for s in a.skills)) for a in r.agents}
-    found = problems(carried, agents)
+    found = problems([carried], agents)
     if found:
         raise CarryError("; ".join(found))
     _Restore(r, carried).run()
