@@ -21,7 +21,13 @@ from scipy.stats import ttest_ind
 from sim.analysis.audit import audit
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
-from sim.analysis.continuation import END_STATE, carry, continued, read_end_states
+from sim.analysis.continuation import (
+    END_STATE,
+    carry,
+    continued,
+    end_state_text,
+    read_end_states,
+)
 from sim.analysis.eventarrays import EventArrays
 from sim.analysis.measures import Measures
 from sim.analysis.metrics import measure
@@ -141,8 +147,7 @@ def test_the_end_state_reads_back_as_it_was_written(tmp_path: Path) -> None:
         rep.send_new(30 * HOUR + 301.0 * i, "email")
     rep.run()
     state = rep.end_state()
-    (tmp_path / END_STATE).write_text(json.dumps(
-        {"format": 1, "replications": [state.model_dump(mode="json")]}))
+    (tmp_path / END_STATE).write_text(end_state_text([state]))
     assert read_end_states(tmp_path) == [state]
 
 

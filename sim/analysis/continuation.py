@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.analysis.eventarrays import EventArrays, Mask
-from sim.domain.carried import FORMAT, Carried, EndState, History
+from sim.domain.carried import FORMAT, Carried, EndState, History, plain, read_state
 from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
 from sim.engine.carry import problems
@@ -41,8 +41,8 @@ class ContinuationError(ValueError):
 
 def end_state_text(states: list[EndState]) -> str:
     """end_state.json: the state of each replication, in replication order."""
-    data = {"format": FORMAT, "replications": [s.model_dump(mode="json") for s in states]}
-    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+    data = {"format": FORMAT, "replications": [plain(state) for state in states]}
+    return json.dumps(data, separators=(",", ":")) + "\n"
 
 
 # reading ----------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def read_end_states(folder: Path) -> list[EndState]:
         if data.get("format") != FORMAT:
             raise ContinuationError(f"{path}: format {data.get('format')!r}, but this "
                                     f"version reads format {FORMAT}")
-        return [EndState.model_validate(state) for state in data["replications"]]
+        return [read_state(state) for state in data["replications"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         if isinstance(error, ContinuationError):
             raise

@@ -17,25 +17,33 @@ with its creation and the audit can replay it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import functools
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, TypeAdapter
 
 FORMAT = 1  # of end_state.json; bumped when the layout changes
+# Plain dataclasses, not pydantic models: a large center ends with tens of thousands of open
+# tasks, and building that many models costs a noticeable part of a run. A file read back is
+# validated all the same (`read_state`, with pydantic's TypeAdapter: unknown keys refused).
+_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class CarriedWork(_Model):
+@dataclass(frozen=True, slots=True)
+class CarriedWork:
     """A piece of work in an agent's hands (A2): a reply (`compose`) or a wrap-up."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     kind: int  # sim.engine.behaviour COMPOSE or WRAPUP
     task: int
     remaining: float = 0.0  # seconds of on-duty work still to do
     started: bool = True  # its worker.work.started row is in the log already
 
 
-class CarriedAgent(_Model):
+@dataclass(frozen=True, slots=True)
+class CarriedAgent:
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     name: str
     activity: str  # sim.domain.lifecycle.Activity value
     last_reserved: float | None = None  # seconds before the end; None: never reserved
@@ -45,7 +53,9 @@ class CarriedAgent(_Model):
     resumes: tuple[int, ...] = ()  # paused tasks whose research is done, waiting (R9)
 
 
-class CarriedConversation(_Model):
+@dataclass(frozen=True, slots=True)
+class CarriedConversation:
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     id: int
     skill: str
     priority: int
@@ -56,7 +66,9 @@ class CarriedConversation(_Model):
     window_in: float | None = None  # R13: the inactive conversation closes then
 
 
-class CarriedTask(_Model):
+@dataclass(frozen=True, slots=True)
+class CarriedTask:
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     id: int
     conversation: int
     created: float  # seconds, <= 0
@@ -78,17 +90,21 @@ class CarriedTask(_Model):
     wrap_reason: int = 0  # index into sim.engine.codes.WRAP_REASONS
 
 
-class Call(_Model):
+@dataclass(frozen=True, slots=True)
+class Call:
     """Something on its way at the end: `what` is a task's or a conversation's id."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     due_in: float
     what: int
     outcome: str = ""  # of an offer: the reservation event the agent's answer will be
 
 
-class EndState(_Model):
-    format: int = FORMAT
+@dataclass(frozen=True, slots=True)
+class EndState:
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     ended_at: str  # ISO local time of the contact center: the next run's start
+    format: int = FORMAT
     at: float = 0.0  # the same moment in the ended run's own seconds (its horizon)
     segment: int = 0  # runs before this one in the chain (for the random streams)
     next_conversation: int = 1
@@ -101,9 +117,11 @@ class EndState(_Model):
     researched: tuple[Call, ...] = ()  # research without Pause done then (A3), by task
 
 
-class History(_Model):
+@dataclass(frozen=True, slots=True)
+class History:
     """Rows of the earlier log to put first in the continued one (times already relative)."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     time: tuple[float, ...] = ()
     event: tuple[str, ...] = ()
     task: tuple[int, ...] = ()
@@ -112,9 +130,34 @@ class History(_Model):
     detail: tuple[str, ...] = ()
 
 
-class Carried(_Model):
+@dataclass(frozen=True, slots=True)
+class Carried:
     """What a continued run starts from: the state and the history that led to it."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _CONFIG
     state: EndState
     history: History = History()
     source: str = ""  # where it was read from, for messages
+
+
+_STATE: TypeAdapter[EndState] = TypeAdapter(EndState)
+
+
+def read_state(data: object) -> EndState:
+    """An end state from its JSON data; pydantic's ValidationError says what is wrong."""
+    return _STATE.validate_python(data)
+
+
+def plain(value: Any) -> Any:
+    """JSON data of a state: every field but those at their default, recursively."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if not is_dataclass(value) or isinstance(value, type):
+        return value
+    return {name: plain(v) for name, default in _fields(type(value))
+            if (v := getattr(value, name)) != default}
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[tuple[str, object], ...]:
+    return tuple((f.name, f.default) for f in fields(kind))

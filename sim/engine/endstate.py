@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, cast
+from typing import Any
 
 from sim.domain.carried import (
     Call,
@@ -28,6 +28,11 @@ from sim.engine.entities import Conversation, Owner, Task
 from sim.engine.parts import Parts
 
 RESPONSE, REPLY, RESEARCHED, SKIP = "response", "reply", "researched", "skip"
+# status names by code, as plain strings (an enum's .value is a property look-up)
+TASK = tuple(status.value for status in codes.TASK_STATUSES)
+RESERVATION = tuple(status.value for status in codes.RESERVATION_STATUSES)
+CONVERSATION = tuple(status.value for status in codes.CONVERSATION_STATUSES)
+ACTIVITY = tuple(activity.value for activity in codes.ACTIVITIES)
 
 
 class EndStateError(RuntimeError):
@@ -45,6 +50,8 @@ class _Reader:
         self.dues: dict[Timer, float] = {}
         self.calls: dict[str, list[tuple[float, Any]]] = {RESPONSE: [], REPLY: [],
                                                           RESEARCHED: []}
+        self.names: dict[Owner | None, str | None] = {a: a.name for a in replication.agents}
+        self.names[None] = None
         self._read_agenda()
 
     # the agenda ----------------------------------------------------------------------------
@@ -82,6 +89,9 @@ class _Reader:
                 if not timer.cancelled:
                     self.dues[timer] = due
 
+    def _name(self, agent: Owner | None) -> str | None:
+        return self.names[agent]
+
     def due_in(self, timer: Timer | None) -> float | None:
         if timer is None or timer.cancelled:
             return None
@@ -117,7 +127,7 @@ class _Reader:
 
     def _agent(self, agent: Agent) -> CarriedAgent:
         return CarriedAgent(
-            name=agent.name, activity=codes.ACTIVITIES[agent.activity].value,
+            name=agent.name, activity=ACTIVITY[agent.activity],
             last_reserved=None if agent.last_reserved == -math.inf
             else agent.last_reserved - self.end,
             recovery_in=self.due_in(agent.recovery),
@@ -138,9 +148,9 @@ class _Reader:
     def _conversation(self, c: Conversation) -> CarriedConversation:
         return CarriedConversation(
             id=c.id, skill=self.r.skills[c.skill], priority=c.priority,
-            status=codes.CONVERSATION_STATUSES[c.status].value,
+            status=CONVERSATION[c.status],
             task=None if c.task is None else c.task.id, task_id=c.task_id,
-            left_by=_name(c.left_by), window_in=self.due_in(c.window))
+            left_by=self._name(c.left_by), window_in=self.due_in(c.window))
 
     def _task(self, t: Task, handled: bool) -> CarriedTask:
         hold = self.due_in(t.hold)
@@ -149,11 +159,11 @@ class _Reader:
         names = self.r.log.agent_names
         return CarriedTask(
             id=t.id, conversation=t.conversation.id, created=t.created_at - self.end,
-            status=codes.TASK_STATUSES[t.status].value, agent=_name(t.agent),
-            offer=_name(t.offer), offer_number=t.offer_number,
-            offer_status=codes.RESERVATION_STATUSES[t.offer_status].value,
+            status=TASK[t.status], agent=self._name(t.agent),
+            offer=self._name(t.offer), offer_number=t.offer_number,
+            offer_status=RESERVATION[t.offer_status],
             declined_by=tuple(names[i] for i in sorted(t.declined_by or ())),
-            preferred=_name(t.preferred), ttl_in=self.due_in(t.ttl),
+            preferred=self._name(t.preferred), ttl_in=self.due_in(t.ttl),
             pause_expiry_in=self.due_in(t.pause_expiry), research_in=self.due_in(t.research),
             research_left=t.research_left, research_total=t.research_total,
             research_began=t.research_began - self.end, hold_in=hold,
@@ -176,8 +186,6 @@ def _hands(agent: Agent) -> list[tuple[int, Task]]:
     return [*doing, *agent.work]
 
 
-def _name(agent: Owner | None) -> str | None:
-    return None if agent is None else cast(Agent, agent).name
 
 
 def _peek(counter: object) -> int:

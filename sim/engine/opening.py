@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 from sim.domain.carried import (
     Call,
@@ -114,14 +115,14 @@ class _Opening:
         return number
 
     def _task(self, number: int, at: float, status: str, agent: str | None,
-              **more: object) -> None:
-        self.tasks.append(CarriedTask.model_validate(dict(
+              **more: Any) -> None:
+        self.tasks.append(CarriedTask(
             id=number, conversation=number, created=at, status=status, agent=agent,
-            offer_number=1, offer_status="accepted", **more)))
+            offer_number=1, offer_status="accepted", **more))
 
-    def _conversation(self, number: int, skill: str, priority: int, **more: object) -> None:
-        self.conversations.append(CarriedConversation.model_validate(dict(
-            id=number, skill=skill, priority=priority, task=number, task_id=number, **more)))
+    def _conversation(self, number: int, skill: str, priority: int, **more: Any) -> None:
+        self.conversations.append(CarriedConversation(
+            id=number, skill=skill, priority=priority, task=number, task_id=number, **more))
 
     def _assigned(self, at: float, skill: str, priority: int, agent: str) -> None:
         number = self._opened(at, skill, priority, agent)
