@@ -264,7 +264,7 @@ def test_continued_runs_draw_new_email_of_their_own(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["-r", "5"], "has the end states of 2 replications, but the run asks for 5"),
-    (["--set", "initial.pending.email=3"], "initial.pending and --from both"),
+    (["--set", "initial.pending.email=3"], "initial and --from both"),
 ])
 def test_run_from_refuses_what_does_not_fit(tmp_path: Path, args: list[str],
                                             message: str) -> None:

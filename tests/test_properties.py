@@ -134,3 +134,29 @@ def test_tasks_and_conversations_open_at_the_horizon_are_reported_as_open() -> N
     assert conversations.set_index("conversation")["status"].to_dict() == {
         1: "closed", 2: "active", 3: "active"}
     assert list(conversations["open"]) == [False, True, True]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 3), st.floats(0.2, 0.8))
+def test_a_run_continued_from_its_end_keeps_every_invariant(scenario: Scenario,
+                                                            replication: int,
+                                                            cut: float) -> None:
+    """Cut anywhere and continued (`ccsim run --from`): the end state carries exactly the
+    tasks and conversations the log leaves open, and the continued log, its history
+    included, passes the audit."""
+    from sim.analysis.audit import at_horizon
+    from sim.analysis.continuation import carry, continued
+
+    half = scenario.model_copy(update={"horizon": float(round(scenario.horizon * cut))})
+    first = Replication(half, replication)
+    log = first.run()
+    state = first.end_state()
+    tasks, conversations = at_horizon(log.to_frame())
+    assert {t.id for t in state.tasks if t.status not in ("completed", "canceled")} == set(
+        tasks.loc[tasks["open"], "task"])
+    assert set(conversations.loc[conversations["open"], "conversation"]) <= {
+        c.id for c in state.conversations}
+    later = continued(half, state)
+    second = Replication(later, replication, carried=carry(log, state, later))
+    result = audit(second.run(), capacities(scenario))
+    assert result.ok, result.violations

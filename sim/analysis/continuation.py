@@ -99,18 +99,14 @@ def continued(scenario: Scenario, state: EndState) -> Scenario:
 
 
 def _check(carried: list[Carried], scenario: Scenario) -> None:
-    agents = {name: (group.capacity, tuple(group.skills)) for group in scenario.agents
-              for name in _names(scenario, group.name)}
-    found = problems(carried, agents)
+    capacity = {group.name: group.capacity for group in scenario.agents}
+    agents = {name: capacity[name.rpartition("-")[0]] for name in agent_names(scenario)}
+    found = problems(carried, agents, set(scenario.skills))
     if found:
         raise ContinuationError(*found)
-    if any(scenario.initial.pending.counts.values()):
-        raise ContinuationError("initial.pending and --from both give the state at time "
-                                "0; give one of them")
-
-
-def _names(scenario: Scenario, group: str) -> list[str]:
-    return [name for name in agent_names(scenario) if name.rsplit("-", 1)[0] == group]
+    if any(scenario.initial.pending.counts.values()) or scenario.initial.held:
+        raise ContinuationError("initial and --from both give the state at time 0; give "
+                                "one of them")
 
 
 def _events(folder: Path, replication: int) -> EventArrays:

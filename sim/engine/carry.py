@@ -23,10 +23,9 @@ class CarryError(ValueError):
     """The carried state does not fit the scenario it is to continue in."""
 
 
-def problems(carried: list[Carried], agents: dict[str, tuple[int, tuple[str, ...]]]
-             ) -> list[str]:
+def problems(carried: list[Carried], agents: dict[str, int], skills: set[str]) -> list[str]:
     """Why these states (of one run's replications) cannot continue with these agents
-    (name: capacity, skills)."""
+    (name: capacity) and the skills the scenario's groups serve."""
     source = carried[0].source if carried else ""
     found = []
     missing = sorted(set().union(*(_needed(c) for c in carried)) - set(agents), key=_order)
@@ -39,10 +38,9 @@ def problems(carried: list[Carried], agents: dict[str, tuple[int, tuple[str, ...
         for name, load in _loads(c.state.tasks).items():
             loads[name] = max(load, loads.get(name, 0))
     for name, load in sorted(loads.items()):
-        if name in agents and load > agents[name][0]:
+        if name in agents and load > agents[name]:
             found.append(f"agent {name} holds {load} tasks in the state carried from "
-                         f"{source}, but has capacity {agents[name][0]}")
-    skills = {skill for _, group_skills in agents.values() for skill in group_skills}
+                         f"{source}, but has capacity {agents[name]}")
     unserved = sorted({conversation.skill for c in carried
                        for conversation in c.state.conversations} - skills)
     if unserved:
@@ -86,8 +84,8 @@ def _loads(tasks: tuple[CarriedTask, ...]) -> dict[str, int]:
 
 def restore(r: Parts, carried: Carried) -> None:
     """Set `r` (built, not started) up as `carried` says; raises CarryError if it cannot."""
-    agents = {a.name: (a.capacity, tuple(r.skills[s] for s in a.skills)) for a in r.agents}
-    found = problems([carried], agents)
+    agents = {a.name: a.capacity for a in r.agents}
+    found = problems([carried], agents, set(r.skills))
     if found:
         raise CarryError("; ".join(found))
     _Restore(r, carried).run()
