@@ -13,6 +13,7 @@ them up.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from itertools import count
 from typing import Any
@@ -68,15 +69,24 @@ class _Opening:
 
     def carried(self) -> Carried:
         initial, flex = self.scenario.initial, self.scenario.flex
-        for age, skill, priority, agent in self._items("assigned", initial.assigned, None):
-            self._assigned(0.0 - age, skill, priority, agent)
+        assigned = [(next(self.ids), *item) for item in
+                    self._items("assigned", initial.assigned, None)]
         for age, skill, priority, agent in self._items("paused", initial.paused,
                                                        (flex.pause.expiry, "flex.pause.expiry")):
-            self._paused(0.0 - age, skill, priority, agent, flex.pause.expiry - age)
+            self._paused(next(self.ids), 0.0 - age, skill, priority, agent,
+                         flex.pause.expiry - age)
         for age, skill, priority, agent in self._items(
                 "inactive_conversations", initial.inactive_conversations,
                 (flex.leave.window, "flex.leave.window")):
-            self._left(0.0 - age, skill, priority, agent, flex.leave.window - age)
+            self._left(next(self.ids), 0.0 - age, skill, priority, agent,
+                       flex.leave.window - age)
+        # A paused or left task held its agent's slot for an instant: an assigned task of the
+        # same agent is accepted after the last of those, so no instant holds more than its
+        # capacity (which the assigned tasks alone may fill).
+        moments = dict(self.last)
+        for number, age, skill, priority, agent in assigned:
+            self._assigned(number, 0.0 - age, skill, priority, agent,
+                           max(0.0 - age, moments.get(agent, -math.inf)))
         next_id = next(self.ids)
         state = EndState(ended_at=self.scenario.start.isoformat(), next_conversation=next_id,
                          next_task=next_id, agents=self._agents(),
@@ -103,16 +113,17 @@ class _Opening:
 
     # one item each -------------------------------------------------------------------------
 
-    def _opened(self, at: float, skill: str, priority: int, agent: str) -> int:
-        """Rows of a new conversation whose task `agent` accepted at once; its id."""
-        number = next(self.ids)
+    def _opened(self, number: int, at: float, skill: str, priority: int, agent: str,
+                accepted: float | None = None) -> None:
+        """Rows of a new conversation whose task `agent` accepted then (default: at once)."""
+        accepted = at if accepted is None else accepted
         details = (Inbound.NEW.value, Inbound.NEW.value, f"{skill}:{priority}", "", "")
         for event, detail in zip(OPENED, details, strict=True):
             task = -1 if event in OPENED[:2] else number
             owner = agent if event in OPENED[3:] else None
-            self.rows.append((at, event.value, task, number, owner, detail))
-        self.last[agent] = max(self.last.get(agent, -float("inf")), at)
-        return number
+            when = accepted if event in OPENED[3:] else at
+            self.rows.append((when, event.value, task, number, owner, detail))
+        self.last[agent] = max(self.last.get(agent, -math.inf), accepted)
 
     def _task(self, number: int, at: float, status: str, agent: str | None,
               **more: Any) -> None:
@@ -124,25 +135,26 @@ class _Opening:
         self.conversations.append(CarriedConversation(
             id=number, skill=skill, priority=priority, task=number, task_id=number, **more))
 
-    def _assigned(self, at: float, skill: str, priority: int, agent: str) -> None:
-        number = self._opened(at, skill, priority, agent)
+    def _assigned(self, number: int, at: float, skill: str, priority: int, agent: str,
+                  accepted: float) -> None:
+        self._opened(number, at, skill, priority, agent, accepted)
         self._task(number, at, "assigned", agent, research_left=0.0)
         self._conversation(number, skill, priority, status="active")
         self.queued.setdefault(agent, []).append(
             CarriedWork(kind=COMPOSE, task=number, started=False))
 
-    def _paused(self, at: float, skill: str, priority: int, agent: str,
+    def _paused(self, number: int, at: float, skill: str, priority: int, agent: str,
                 expiry_in: float) -> None:
-        number = self._opened(at, skill, priority, agent)
+        self._opened(number, at, skill, priority, agent)
         self.rows.append((at, Event.TASK_PAUSED.value, number, number, agent, "research"))
         research = self._research(agent)
         self._task(number, at, "paused", agent, pause_expiry_in=expiry_in,
                    research_in=research, research_left=research, research_total=research)
         self._conversation(number, skill, priority, status="active")
 
-    def _left(self, at: float, skill: str, priority: int, agent: str,
+    def _left(self, number: int, at: float, skill: str, priority: int, agent: str,
               window_in: float) -> None:
-        number = self._opened(at, skill, priority, agent)
+        self._opened(number, at, skill, priority, agent)
         details = ("compose", "", WrapReason.LEAVE.value, "", "wrapup", "")
         for event, detail in zip(ANSWERED_AND_LEFT, details, strict=True):
             self.rows.append((at, event.value, number, number, agent, detail))
