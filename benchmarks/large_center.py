@@ -33,6 +33,9 @@ STEPS = ("simulation", "kpis", "figure data", "events parquet", "tables", "figur
 
 def one_run(which: str) -> dict[str, float]:
     """Every step of one replication, as `ccsim run -r 1 -w 1` does them; seconds each."""
+    from sim.__main__ import tune
+
+    tune()  # the process as the `ccsim` command sets it up, before numpy is imported
     import numpy as np
 
     from sim.analysis.catalogue import KPI_NAMES

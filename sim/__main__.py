@@ -33,8 +33,19 @@ def _handle(handler: Callable[[int, FrameType | None], None]) -> None:
             signal.signal(number, handler)
 
 
+def tune() -> None:
+    """Settings of the `ccsim` process, made before numpy is imported. numpy advises the
+    kernel to back each array of 4 MB or more with huge pages; where transparent huge pages
+    are on "madvise" (a common default), the kernel then compacts memory at the first touch
+    of each such array, and the KPIs of a long run touch gigabytes of short-lived ones:
+    about 1 s of the large center's 7 s KPI step (docs/architecture.md, "Measured
+    scaling"). The results are the same either way; a setting of the user's own wins."""
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
+
 def main() -> None:
     _handle(_quit)
+    tune()
     from sim.cli import main as cli
 
     _handle(_interrupt)

@@ -213,3 +213,21 @@ def test_python_dash_m_and_the_script_share_the_entry_point() -> None:
     assert done.returncode == 0 and "function main" in done.stdout, done.stderr
     text = (ROOT / "pyproject.toml").read_text()
     assert 'ccsim = "sim.__main__:main"' in text
+
+
+def test_ccsim_turns_numpys_huge_page_advice_off_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `ccsim` process sets NUMPY_MADVISE_HUGEPAGE=0 before numpy is imported (the
+    KPIs' short-lived arrays are cheaper without it); a value the user set is kept."""
+    from sim.__main__ import tune
+
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    tune()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    tune()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "1"
+    done = subprocess.run([sys.executable, "-c", "import sim.__main__, sys; "
+                           "print('numpy' in sys.modules)"], cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=processes.PATIENCE)
+    assert done.stdout.strip() == "False", done.stderr  # so the setting comes in time

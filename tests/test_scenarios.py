@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.analysis.audit import audit
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.context import Context
+from sim.analysis.eventarrays import EventArrays
+from sim.analysis.figuredata import FigurePart
+from sim.analysis.measures import Measures
 from sim.analysis.metrics import kpis
 from sim.domain.scenario_file import ScenarioError, load_scenario
+from sim.engine.eventlog import EVENT_NAMES
 from sim.engine.model import Replication
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
@@ -93,3 +99,22 @@ def test_an_override_that_clashes_with_the_file_is_named() -> None:
     assert problem.path == "warmup" and problem.line is not None  # where the file has it
     assert str(problem).endswith("warmup (7d) must be shorter than the horizon (7d) "
                                  "(horizon from --set horizon=7d)")
+
+
+def test_figure_tallies_are_the_outcomes_counted_one_by_one_in_order_of_first_occurrence(
+) -> None:
+    """The figures' counters (worked out by one bincount) against counting every offer,
+    pause and decline count of a real log one at a time, items in the same order."""
+    scenario = load_scenario(SCENARIOS[0].parent / "pause_enabled.yaml", ["horizon=6d"])
+    m = Measures(EventArrays.from_log(Replication(scenario, 0).run()), Context.of(scenario))
+    part = FigurePart.of(m)
+    decided, declined = m.offer_outcomes_per_task
+    offered = m.cohort & (decided > 0)
+    expected = {
+        "offers": Counter(EVENT_NAMES[code] for code in m.offers.outcome.tolist()),
+        "pauses": Counter(EVENT_NAMES[code] for code in m.pauses.outcome.tolist()),
+        "declined_per_task": Counter(np.minimum(declined[offered], 3).tolist()),
+    }
+    for name, counted in expected.items():
+        assert len(counted) > 1, name  # more than one outcome, so the order is tested
+        assert list(getattr(part, name).items()) == list(counted.items()), name

@@ -46,10 +46,14 @@ class EventArrays:
     @classmethod
     def from_log(cls, log: EventLog) -> EventArrays:
         """Views of the packed rows, but for the one-byte and two-byte codes that nearly
-        every measure scans: those are copied into contiguous arrays (3 bytes a row)."""
+        every measure scans, and the agents, which most gather: those are copied into
+        contiguous arrays (5 bytes a row; gathering from them is several times faster than
+        from the 23-byte rows)."""
         rows = log.rows()
+        agent = rows["agent"].astype(np.int16) if len(log.agent_names) < 1 << 15 else (
+            rows["agent"])
         return cls(rows["time"], np.ascontiguousarray(rows["event"]), rows["task"],
-                   rows["conversation"], rows["agent"], np.ascontiguousarray(rows["detail"]),
+                   rows["conversation"], agent, np.ascontiguousarray(rows["detail"]),
                    tuple(log.agent_names), tuple(log.detail_texts()))
 
     @classmethod

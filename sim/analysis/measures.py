@@ -7,8 +7,9 @@ group (rows whose agent is in the group).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -85,14 +86,22 @@ class Episodes:
     task: Ints
     conversation: Ints
     agent: Ints  # who the start row names (the offered, pausing or leaving agent)
+    # The last scope asked for and which entries are in it (a scope's KPIs come in a row).
+    _last: list[tuple[Scope, Mask]] = field(default_factory=list, repr=False, compare=False)
 
     def share(self, *events: Event, detail: int | None = None, scope: Scope = ALL) -> float:
-        keep = scope.rows(self.task, self.agent, self.conversation)
+        keep = self.kept(scope)
         hit = np.isin(self.outcome, [_code(e) for e in events]) & keep
         if detail is not None:
             hit &= self.detail == detail
         total = int(keep.sum())
         return float(hit.sum() / total) if total else float("nan")
+
+    def kept(self, scope: Scope) -> Mask:
+        """Which entries are in `scope`."""
+        if not self._last or self._last[0][0] is not scope:
+            self._last[:] = [(scope, scope.rows(self.task, self.agent, self.conversation))]
+        return self._last[0][1]
 
 
 def _code(event: Event) -> int:
@@ -104,8 +113,10 @@ class Measures:
         self.log = log
         self.context = context
         # Rows are in time order: the measured window's rows are those from this one on.
-        self.first_measured = int(np.searchsorted(log.time, context.warmup, side="left"))
+        # A binary search by bisect, as np.searchsorted would first copy a strided column.
+        self.first_measured = bisect.bisect_left(log.time, context.warmup)
         self._memo: dict[str, Any] = {}
+        self._scoped: dict[str, tuple[Scope, Any]] = {}
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """`compute()`, once per Measures: what the overall, per-skill and per-group KPIs
@@ -113,6 +124,15 @@ class Measures:
         if key not in self._memo:
             self._memo[key] = compute()
         found: T = self._memo[key]
+        return found
+
+    def scoped(self, key: str, scope: Scope, compute: Callable[[], T]) -> T:
+        """`compute()`, once per key for the last scope asked for (a skill's or a group's
+        KPIs are asked one after another); the scope is kept, so it is that very one."""
+        held = self._scoped.get(key)
+        if held is None or held[0] is not scope:
+            held = self._scoped[key] = (scope, compute())
+        found: T = held[1]
         return found
 
     def skill_of_rows(self, rows: Ints) -> Ints:
@@ -141,14 +161,19 @@ class Measures:
     # tasks ---------------------------------------------------------------------------------
 
     @cached_property
-    def _created_rows(self) -> Mask:
-        return self.log.where(_E.TASK_CREATED)
+    def _created_rows(self) -> Ints:
+        return np.flatnonzero(self.log.where(_E.TASK_CREATED))
+
+    @cached_property
+    def _created_task(self) -> Ints:
+        """The task of each task.created row."""
+        return self.log.task[self._created_rows]
 
     @cached_property
     def created(self) -> Floats:
         """Per task id: when it was created (NaN: no such task)."""
         rows = self._created_rows
-        return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
+        return first_per(self._created_task, self.log.time[rows], self.log.task_count)
 
     @cached_property
     def skill_names(self) -> tuple[str, ...]:
@@ -174,21 +199,21 @@ class Measures:
                 self._queue_skill(text))
         out = np.full(self.log.task_count, NONE, dtype=np.int16)
         rows = self._created_rows
-        out[self.log.task[rows]] = lookup[self.log.detail[rows]]
+        out[self._created_task] = lookup[self.log.detail[rows]]
         return out
 
     @cached_property
     def task_conversation(self) -> Ints:
         out = np.full(self.log.task_count, NONE, dtype=np.int32)
         rows = self._created_rows
-        out[self.log.task[rows]] = self.log.conversation[rows]
+        out[self._created_task] = self.log.conversation[rows]
         return out
 
     @cached_property
     def conversation_skill(self) -> Ints:
         out = np.full(self.log.conversation_count, NONE, dtype=np.int16)
         rows = self._created_rows
-        out[self.log.conversation[rows]] = self.task_skill[self.log.task[rows]]
+        out[self.log.conversation[rows]] = self.task_skill[self._created_task]
         return out
 
     @cached_property
@@ -205,7 +230,7 @@ class Measures:
     def first(self, event: Event) -> Floats:
         """Per task id: the time of its first `event` row (NaN: none)."""
         def compute() -> Floats:
-            rows = self.log.where(event)
+            rows = np.flatnonzero(self.log.where(event))
             return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
         return self.memo(f"first {event.value}", compute)
 

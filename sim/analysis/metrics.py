@@ -196,7 +196,10 @@ def _waits(m: Measures, scope: Scope, which: str) -> Floats:
         found: Floats = np.where(np.isnan(waits), np.inf, waits)
         return found
     waits = m.memo(f"waits {which}", compute)
-    return waits if scope.tasks is None else waits[scope.tasks[m.cohort]]
+    if scope.tasks is None:
+        return waits
+    tasks = scope.tasks
+    return m.scoped(f"waits {which}", scope, lambda: waits[tasks[m.cohort]])
 
 
 def unanswered_rate(m: Measures, scope: Scope) -> float:

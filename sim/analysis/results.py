@@ -149,8 +149,9 @@ PARQUET: dict[str, Any] = {
 def event_tables(log: EventLog, replication: bool = True) -> Iterator[pa.Table]:
     """The log as Arrow tables of at most ROWS_PER_PART rows (at least one table)."""
     splitter = Splitter(log)
+    names = _Names(log.agent_names, splitter.skills, splitter.reasons)
     for low in range(0, max(len(log), 1), ROWS_PER_PART):
-        table = event_table(splitter.columns(log, low, low + ROWS_PER_PART, log.start))
+        table = event_table(splitter.columns(log, low, low + ROWS_PER_PART, log.start), names)
         yield table if replication else table.drop_columns(["replication"])
 
 
@@ -169,34 +170,55 @@ def _schema_without_replication() -> pa.Schema:
     return next(event_tables(_EMPTY, replication=False)).schema
 
 
-def event_table(c: Columns) -> pa.Table:
-    """Columns as an Arrow table, built from the arrays directly (no DataFrame), with the
-    pandas metadata that makes `pandas.read_parquet` give nullable integers and
-    categoricals, as `EventLog.to_frame()` does."""
+class _Names:
+    """The name tables of one log's dictionary columns, as Arrow arrays made once."""
+
+    def __init__(self, agents: list[str], skills: tuple[str, ...],
+                 reasons: tuple[str, ...]) -> None:
+        self.agent, self.skill, self.reason = (
+            pa.array(list(names), pa.string()) for names in (agents, skills, reasons))
+        self.event = _EVENT_NAMES
+
+
+_EVENT_NAMES = pa.array(list(EVENT_NAMES), pa.string())
+
+
+def event_table(c: Columns, names: _Names | None = None) -> pa.Table:
+    """Columns as an Arrow table, built from the arrays directly (no DataFrame, the
+    code columns' buffers used as they are), with the pandas metadata that makes
+    `pandas.read_parquet` give nullable integers and categoricals, as
+    `EventLog.to_frame()` does."""
     size = len(c.time)
+    names = names or _Names(list(c.agents), c.skills, c.reasons)
     stamps = c.timestamp if c.timestamp is not None else np.full(
         size, np.datetime64("NaT"), dtype="datetime64[ms]")
     table = pa.table({
         "replication": pa.array(np.full(size, c.replication, dtype=np.int32)),
         "time": pa.array(c.time),
         "timestamp": pa.array(stamps, type=pa.timestamp("ms")),
-        "event": _dictionary(c.event, EVENT_NAMES),
+        "event": _dictionary(c.event, names.event),
         "task": _nullable(c.task),
         "conversation": _nullable(c.conversation),
-        "agent": _dictionary(c.agent, c.agents),
-        "skill": _dictionary(c.skill, c.skills),
+        "agent": _dictionary(c.agent, names.agent),
+        "skill": _dictionary(c.skill, names.skill),
         "priority": _nullable(c.priority),
-        "reason": _dictionary(c.reason, c.reasons),
+        "reason": _dictionary(c.reason, names.reason),
     })
     return table.replace_schema_metadata(_pandas_metadata())
 
 
 def _nullable(values: np.ndarray) -> pa.Array:
-    return pa.array(values.astype(np.int32), mask=values < 0, type=pa.int32())
+    """Int32 codes, -1 (or any negative) missing: the values buffer is the array's own."""
+    values = np.ascontiguousarray(values, dtype=np.int32)
+    missing = values < 0
+    nulls = int(np.count_nonzero(missing))
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if nulls else None
+    return pa.Array.from_buffers(pa.int32(), len(values), [validity, pa.py_buffer(values)],
+                                 null_count=nulls)
 
 
-def _dictionary(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(_nullable(codes), pa.array(list(names), pa.string()))
+def _dictionary(codes: np.ndarray, names: pa.Array) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(_nullable(codes), names, safe=False)  # our own codes
 
 
 @functools.cache

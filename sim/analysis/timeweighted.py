@@ -249,21 +249,25 @@ def _per_agent(m: Measures) -> PerAgent:
 
 def _held(m: Measures, on_duty: list[_OnDuty], grid: Floats) -> tuple[Floats, Floats]:
     """Slot-seconds held on duty per agent, and slots held per agent at each grid time.
-    An agent's held time is the sum of its integrals over the passes of rows, in pass
-    order (so the figure does not depend on how the work is split); the integrands of all
-    passes are computed at once per agent, and summed per pass."""
-    none = Steps(np.zeros(0), np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64))
-    parts = [steps for steps, _ in task_status_passes(m, _HOLDS)]
-    steps = Steps(np.concatenate([p.time for p in [none, *parts]]),
-                  np.concatenate([p.delta for p in [none, *parts]]),
-                  np.concatenate([p.agent for p in [none, *parts]]))
-    which = np.repeat(np.arange(len(parts)), [len(p.time) for p in parts])
+    An agent's held time is the sum of its integrals over the passes of rows (as
+    task_status_passes makes them), in pass order, so the figure does not depend on how
+    the work is split; the integrands of all passes are computed at once per agent, and
+    summed per pass."""
+    log = m.log
+    rows, before, after = m.memo("task statuses", lambda: _task_statuses(m))
+    delta = _HOLDS[after] - _HOLDS[before]
+    changes = np.flatnonzero(delta)
+    chosen = rows[changes]
+    steps = Steps(log.time[chosen], delta[changes], log.agent[chosen])
+    which = (changes // ROWS_PER_PASS).astype(np.int32)  # the pass of each step
+    del delta, chosen, changes
+    passes = -(-len(rows) // ROWS_PER_PASS)
     held = np.zeros(len(on_duty))
     order, bounds = _agent_groups(steps, len(on_duty))
     for agent, (low, high) in enumerate(pairwise(bounds)):
         mine = order[low:high]
         shares = on_duty[agent].integrand(steps.time[mine], steps.delta[mine])
-        cuts = np.flatnonzero(np.diff(which[mine], prepend=-1, append=len(parts)))
+        cuts = np.flatnonzero(np.diff(which[mine], prepend=-1, append=passes))
         for first, last in pairwise(cuts):
             held[agent] += float(np.sum(shares[first:last]))
     return held, _per_agent_levels(steps, len(on_duty), grid)
@@ -318,7 +322,8 @@ def _agent_groups(steps: Steps, agents: int) -> tuple[Ints, Ints]:
     """The positions of the steps, grouped by agent (in time order within one), and where
     each agent's group begins and ends (steps without an agent, -1, come before the first)."""
     order = grouped_order(steps.agent)
-    return order, np.searchsorted(steps.agent[order], np.arange(agents + 1))
+    codes = np.arange(agents + 1, dtype=steps.agent.dtype)  # of the steps' width: no copy
+    return order, np.searchsorted(steps.agent[order], codes)
 
 
 def level_at(steps: Steps, grid: Floats) -> Floats:
