@@ -28,7 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = {"large": HERE / "large_center.yaml", "mmc": HERE / "mmc.yaml"}
-STEPS = ("simulation", "kpis", "figure data", "events parquet", "tables", "figures")
+STEPS = ("simulation", "kpis", "end state", "figure data", "events parquet", "tables",
+         "figures")
 
 
 def one_run(which: str) -> dict[str, float]:
@@ -40,6 +41,7 @@ def one_run(which: str) -> dict[str, float]:
 
     from sim.analysis.catalogue import KPI_NAMES
     from sim.analysis.context import Context
+    from sim.analysis.continuation import end_state_text
     from sim.analysis.eventarrays import EventArrays
     from sim.analysis.experiment import Outcome
     from sim.analysis.figuredata import FigureData, FigurePart
@@ -63,12 +65,16 @@ def one_run(which: str) -> dict[str, float]:
         seconds[step] = now - clock
         clock = now
 
-    log = Replication(scenario, 0).run()
+    replication = Replication(scenario, 0)
+    log = replication.run()
     lap("simulation")
     m = Measures(EventArrays.from_log(log), context)
     values = measure(m, KPI_NAMES)
     outcome = Outcome(0, 0, values, 0.0, None, kpis_by_skill(m), kpis_by_group(m))
     lap("kpis")
+    end_state_text([replication.end_state()])  # end_state.json, for `ccsim run --from`
+    del replication
+    lap("end state")
     data = FigureData(context, scenario.flex.pause.expiry, scenario.flex.leave.window,
                       scenario.name, scenario.flex.pause.enabled, scenario.flex.leave.enabled)
     data.add(FigurePart.of(m))

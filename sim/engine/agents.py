@@ -49,10 +49,14 @@ class Agent(Candidate):
         self.resumes: list[Task] = []  # paused tasks ready to resume (R9)
         self.work: list[tuple[int, Task]] = []
         self.busy = False
-        # The piece of work in the hands: (kind, task, when the hands start it, its seconds
-        # of on-duty work). Only a run's end state reads it: a piece that would finish
-        # after the horizon is on no agenda.
-        self.doing: tuple[int, Task, float, float] | None = None
+        # The piece of work in the hands: its task, kind, when the hands start it and its
+        # seconds of on-duty work. Only a run's end state reads them (a piece that would
+        # finish after the horizon is on no agenda); four fields rather than a tuple, since
+        # they are set for every piece of work.
+        self.doing: Task | None = None
+        self.doing_kind = 0
+        self.doing_start = 0.0
+        self.doing_work = 0.0
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
         details = recorder.details
@@ -139,7 +143,7 @@ class Agent(Candidate):
         self.busy = True
         now = self.agenda.now
         start, finish = self.calendar.span(now, work)
-        self.doing = (kind, task, start, work)
+        self._doing(kind, task, start, work)
         if not started:
             if start > now:
                 if start != math.inf:
@@ -284,7 +288,7 @@ class Agent(Candidate):
         now = self.agenda.now
         work = self._work_time[kind]()
         start, finish = self.calendar.span(now, work)
-        self.doing = (kind, task, start, work)
+        self._doing(kind, task, start, work)
         if start > now:  # off duty: the hands take it up when the next duty starts
             if start != math.inf:
                 self.agenda.at(start, self._work_started_later, (kind, task, finish))
@@ -292,6 +296,9 @@ class Agent(Candidate):
         self.recorder.work_started(self, task, self._work_detail[kind])
         if finish != math.inf:  # at(finish), with its arithmetic: now + (finish - now)
             self.agenda.at_time(now + (finish - now), self._done[kind], task)
+
+    def _doing(self, kind: int, task: Task, start: float, work: float) -> None:
+        self.doing, self.doing_kind, self.doing_start, self.doing_work = task, kind, start, work
 
     def _work_started_later(self, work: tuple[int, Task, float]) -> None:
         kind, task, finish = work

@@ -139,7 +139,8 @@ class _Reader:
     def _doing(self, agent: Agent) -> CarriedWork | None:
         if not agent.busy or agent.doing is None:
             return None
-        kind, task, start, work = agent.doing
+        kind, task, start, work = (agent.doing_kind, agent.doing, agent.doing_start,
+                                   agent.doing_work)
         if start >= self.end:
             return CarriedWork(kind=kind, task=task.id, remaining=work, started=False)
         done = agent.calendar.on_duty(start, self.end)
@@ -182,7 +183,8 @@ class _Reader:
 
 
 def _hands(agent: Agent) -> list[tuple[int, Task]]:
-    doing = [] if agent.doing is None or not agent.busy else [agent.doing[:2]]
+    doing = [] if agent.doing is None or not agent.busy else [(agent.doing_kind,
+                                                                 agent.doing)]
     return [*doing, *agent.work]
 
 
