@@ -27,26 +27,31 @@ def problems(carried: list[Carried], agents: dict[str, int], skills: set[str]) -
     """Why these states (of one run's replications) cannot continue with these agents
     (name: capacity) and the skills the scenario's groups serve."""
     source = carried[0].source if carried else ""
-    found = []
+    return [f"{problem} in the state carried from {source}{advice}"
+            for problem, advice in (*_missing(carried, agents), *_overloaded(carried, agents),
+                                    *_unserved(carried, skills))]
+
+
+def _missing(carried: list[Carried], agents: dict[str, int]) -> list[tuple[str, str]]:
     missing = sorted(set().union(*(_needed(c) for c in carried)) - set(agents), key=_order)
-    if missing:
-        found.append(f"{_some('agent', missing)} in the state carried from {source} but not "
-                     "in the scenario; keep every agent that took part in an open "
-                     "conversation")
+    return [(_some("agent", missing), " but not in the scenario; keep every agent that took "
+             "part in an open conversation")] if missing else []
+
+
+def _overloaded(carried: list[Carried], agents: dict[str, int]) -> list[tuple[str, str]]:
     loads: dict[str, int] = {}
     for c in carried:
         for name, load in _loads(c.state.tasks).items():
             loads[name] = max(load, loads.get(name, 0))
-    for name, load in sorted(loads.items()):
-        if name in agents and load > agents[name]:
-            found.append(f"agent {name} holds {load} tasks in the state carried from "
-                         f"{source}, but has capacity {agents[name]}")
+    return [(f"agent {name} holds {load} tasks", f", but has capacity {agents[name]}")
+            for name, load in sorted(loads.items()) if name in agents and load > agents[name]]
+
+
+def _unserved(carried: list[Carried], skills: set[str]) -> list[tuple[str, str]]:
     unserved = sorted({conversation.skill for c in carried
                        for conversation in c.state.conversations} - skills)
-    if unserved:
-        found.append(f"{_some('skill', unserved)} in the state carried from {source} but "
-                     "no agent of the scenario serves them")
-    return found
+    return [(_some("skill", unserved), " but no agent of the scenario serves them")
+            ] if unserved else []
 
 
 def _needed(carried: Carried) -> set[str]:
