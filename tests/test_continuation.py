@@ -321,3 +321,50 @@ def test_sim_run_starts_from_a_folder_or_says_why_not(tmp_path: Path) -> None:
         "2026-01-07T00:00:00")
     with pytest.raises(sim.Refused, match=r"no end_state\.json"):
         sim.run(small(tmp_path), out=tmp_path / "third", start_from=tmp_path)
+
+
+def test_compare_from_a_folder_pairs_the_scenarios_from_the_same_state(tmp_path: Path
+                                                                         ) -> None:
+    """Each scenario of the comparison is the run `ccsim run --from` makes of it: the same
+    KPIs, replication by replication, so the paired differences start from one state."""
+    first, more = tmp_path / "first", tmp_path / "more.yaml"
+    assert ccsim("run", str(small(tmp_path)), "--out", str(first), "-q").exit_code == 0
+    more.write_text(SMALL.replace("COUNT", "4").replace("name: small", "name: more"))
+    compared = tmp_path / "compared"
+    result = ccsim("compare", str(small(tmp_path)), str(more), "--from", str(first),
+                   "--out", str(compared), "-q", "-r", "2")
+    assert result.exit_code == 0, result.output
+    alone = tmp_path / "alone"
+    assert ccsim("run", str(more), "--from", str(first), "--out", str(alone),
+                 "-q").exit_code == 0
+    table = pd.read_csv(compared / "sweep.csv")
+    ours = table[table["scenario"] == "more"].sort_values("replication")
+    theirs = pd.read_csv(alone / "kpis.csv").sort_values("replication")
+    for kpi in ("service_level", "tasks_created", "queued_tasks_mean"):
+        assert ours[kpi].tolist() == theirs[kpi].tolist(), kpi
+    manifest = json.loads((compared / "manifest.json").read_text())
+    assert manifest["continued_from"] == str(first)
+    again = ccsim("compare", str(small(tmp_path)), str(more), "--from", str(first),
+                  "--out", str(compared), "-q", "-r", "2")
+    assert again.exit_code == 0, again.output
+    assert pd.read_csv(compared / "sweep.csv").equals(table)  # resumed: nothing ran twice
+
+
+def test_sweep_and_compare_from_refuse_what_does_not_fit(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    assert ccsim("run", str(small(tmp_path)), "--out", str(first), "-q").exit_code == 0
+    fewer = tmp_path / "fewer.yaml"
+    fewer.write_text(SMALL.replace("COUNT", "1").replace("name: small", "name: fewer"))
+    result = ccsim("compare", str(small(tmp_path)), str(fewer), "--from", str(first),
+                   "--out", str(tmp_path / "x"), "-q", "-r", "5")
+    assert result.exit_code == 2, result.output
+    assert "--from" in result.output and "asks for 5" in result.output
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {small(tmp_path).name}\nreplications: 2\n"
+                     "grid: {agents.team.count: [3, 4]}\n")
+    result = ccsim("sweep", str(sweep), "--from", str(first), "--out", str(tmp_path / "s"),
+                   "-q")
+    assert result.exit_code == 0, result.output
+    points = sorted((tmp_path / "s" / "points").iterdir())
+    assert all(load_scenario(p / "scenario.yaml").start.isoformat() == "2026-01-07T00:00:00"
+               for p in points)

@@ -106,14 +106,16 @@ def sweep(spec: str | Path | Mapping[str, Any], *, replications: int | None = No
           overrides: Iterable[str] = (), workers: int | None = None,
           scheduler: str | None = None,
           out: str | Path | None = None, events: bool = False, figures: bool = True,
-          kpis: Iterable[str] = (), progress: bool = False, force: bool = False
-          ) -> SweepResults:
+          kpis: Iterable[str] = (), progress: bool = False, force: bool = False,
+          start_from: str | Path | None = None) -> SweepResults:
     """Run every point of a sweep (a sweep file, or the same as a dict, whose `base:` is
     then relative to the working directory) over the same seeds, resuming its folder.
-    `overrides` apply to the base scenario before the grid."""
+    `overrides` apply to the base scenario before the grid; `start_from` starts every run
+    where that run folder's replication ended (`ccsim sweep --from`)."""
     from sim.analysis.catalogue import KPI_NAMES
 
-    plan = _sweep_plan(spec, KPI_NAMES, force, list(overrides))
+    plan = _continued(_sweep_plan(spec, KPI_NAMES, force, list(overrides)), start_from,
+                      replications)
     chosen = tuple(kpis) or plan.kpis
     folder = Path(out) if out is not None else Path("results") / "sweeps" / plan.name
     _run_plan(plan, folder, replications, workers, scheduler, force, progress,
@@ -125,11 +127,12 @@ def compare(*scenarios: ScenarioLike, replications: int | None = None,
             seed: int | None = None, overrides: Iterable[str] = (),
             workers: int | None = None, scheduler: str | None = None,
             out: str | Path | None = None, events: bool = False, figures: bool = True,
-            kpis: Iterable[str] = (), progress: bool = False, force: bool = False
-            ) -> Comparison:
+            kpis: Iterable[str] = (), progress: bool = False, force: bool = False,
+            start_from: str | Path | None = None) -> Comparison:
     """Run scenarios on the same replication seeds (the first's seed unless `seed`) and
-    take paired differences against the first. `overrides` apply to every scenario."""
-    plan = comparison_plan(scenarios, overrides, replications, seed)
+    take paired differences against the first. `overrides` apply to every scenario;
+    `start_from` starts every run where that run folder's replication ended."""
+    plan = _continued(comparison_plan(scenarios, overrides, replications, seed), start_from)
     folder = Path(out) if out is not None else Path("results") / "comparisons" / plan.name
     _run_plan(plan, folder, None, workers, scheduler, force, progress,
               SweepOptions(events, figures, tuple(kpis) or _default_kpis(),
@@ -192,6 +195,18 @@ def resolve(scenario: ScenarioLike, overrides: Iterable[str] = (),
             return scenario
         return parse_scenario(scenario_text(scenario), f"<{scenario.name}>", settings)
     return load_scenario(scenario, settings)
+
+
+def _continued(plan: Sweep, start_from: str | Path | None,
+               replications: int | None = None) -> Sweep:
+    from sim.analysis.continuation import ContinuationError, continued_plan
+
+    if start_from is None:
+        return plan
+    try:
+        return continued_plan(plan, Path(start_from), replications or plan.replications)
+    except ContinuationError as error:
+        raise Refused(str(error)) from None
 
 
 def _sweep_plan(spec: str | Path | Mapping[str, Any], kpi_names: tuple[str, ...],

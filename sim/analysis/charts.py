@@ -77,8 +77,9 @@ def against(rows: pd.DataFrame, key: str, others: list[str], kpi: str,
             axes.plot(x[order], mean, marker="o", label=label)
             axes.fill_between(x[order], low, high, alpha=0.2)
         else:  # names (scenarios of a comparison): no line between unrelated things
-            axes.errorbar(x[order], mean, yerr=[mean - low, high - mean], fmt="o", capsize=4,
-                          label=label)
+            with np.errstate(invalid="ignore"):  # inf - inf: a time never reached, no bar
+                bars = [mean - low, high - mean]
+            axes.errorbar(x[order], mean, yerr=bars, fmt="o", capsize=4, label=label)
     ticks = sorted(set(positions.values()))
     axes.set_xticks(ticks)
     axes.set_xticklabels([labels[p] for p in ticks])

@@ -8,6 +8,7 @@ rows about the carried conversations put first in its own log (see sim.domain.ca
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -21,6 +22,7 @@ from sim.analysis.eventarrays import EventArrays, Mask
 from sim.domain.carried import FORMAT, Carried, EndState, History, plain, read_state
 from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
+from sim.domain.sweep_file import Sweep
 from sim.engine.carry import problems
 from sim.engine.eventlog import EVENT_CODE, EVENT_NAMES
 from sim.engine.model import agent_names
@@ -91,6 +93,21 @@ def carried_from(folder: Path, scenario: Scenario, every: bool = False
                for r, state in enumerate(states)]
     _check(carried, scenario)
     return continued(scenario, states[0]), carried
+
+
+def continued_plan(plan: Sweep, folder: Path, replications: int) -> Sweep:
+    """Every point of a sweep or comparison continued from `folder` (`--from`): started
+    where its run ended, each replication from its state. The points stay paired: the same
+    replication of every point starts from the same state and draws on the same streams."""
+    points, carried = [], []
+    for point in plan.points:
+        wanted = point.scenario.model_copy(update={"replications": replications})
+        scenario, states = carried_from(folder, wanted)
+        points.append(dataclasses.replace(point, scenario=scenario.model_copy(
+            update={"replications": point.scenario.replications})))
+        carried.append(tuple(states))
+    return dataclasses.replace(plan, points=tuple(points), carried=tuple(carried),
+                               continued_from=str(folder))
 
 
 def continued(scenario: Scenario, state: EndState) -> Scenario:

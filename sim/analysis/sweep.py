@@ -168,7 +168,10 @@ def _points_match(sweep: Sweep, root: Path) -> bool:
 
 def missing_jobs(sweep: Sweep, store: Store, replications: int, events: bool) -> list[Job]:
     done = store.done(events)
-    return [Job(point.scenario, r, point.scenario.seed, keep_events=events, point=point.index)
+    carried = {p.index: states for p, states in zip(sweep.points, sweep.carried,
+                                                     strict=True)} if sweep.carried else {}
+    return [Job(point.scenario, r, point.scenario.seed, keep_events=events, point=point.index,
+                carried=carried[point.index][r] if carried else None)
             for r in range(replications) for point in sweep.points
             if (point.index, r) not in done]
 

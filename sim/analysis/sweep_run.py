@@ -59,7 +59,7 @@ def run_sweep(spec: Sweep, folder: Path, replications: int, executor: Executor,
     sweep.write_outputs(spec, store, result, wall, {
         "kind": options.kind, "executor": executor.name, "kpis": list(options.kpis),
         "target": None if options.target is None else options.target.describe(),
-        **options.extra}, options.workbook)
+        "continued_from": spec.continued_from or None, **options.extra}, options.workbook)
     if options.figures:
         from sim.analysis.charts import sweep_figures  # matplotlib, only when drawing
 
@@ -89,9 +89,15 @@ def _until_precise(spec: Sweep, store: sweep.Store, wanted: int, executor: Execu
         if target is None:
             return result, wanted
         worst = target.worst(estimable(result.summary, options.skipped))
-        if worst <= 1 or wanted >= target.cap:
+        cap = min(target.cap, _states(spec))  # continued: no more than there are states
+        if worst <= 1 or wanted >= cap:
             return result, wanted
-        wanted = replications_for(wanted, worst, target.cap, options.step)
+        wanted = replications_for(wanted, worst, cap, options.step)
+
+
+def _states(spec: Sweep) -> int:
+    """How many replications a continued sweep has states for (no limit otherwise)."""
+    return min((len(states) for states in spec.carried), default=10**9)
 
 
 def estimable(summary: pd.DataFrame, skipped: frozenset[tuple[int, str]]) -> pd.DataFrame:

@@ -14,10 +14,17 @@ from rich.table import Table
 from sim.analysis.catalogue import KPI_NAMES
 from sim.analysis.display import change_interval, interval, show, show_change
 from sim.cli import output
-from sim.cli.options import executor_options, force_option, format_option, report_option
+from sim.cli.options import (
+    executor_options,
+    force_option,
+    format_option,
+    from_option,
+    report_option,
+)
 from sim.cli.output import (
     Bar,
     check_memory,
+    continued_plan,
     executor,
     fail_input,
     say,
@@ -49,13 +56,15 @@ if TYPE_CHECKING:
 @click.option("--events/--no-events", default=False, help="Write each run's event log.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures per KPI.")
 @format_option
+@from_option
 @force_option
 @report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or table.")
 def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
             overrides: tuple[str, ...], out: Path | None, workers: int | None,
             scheduler: str | None, kpis: tuple[str, ...], events: bool, figures: bool,
-            table_format: str, force: bool, report: bool, quiet: bool) -> None:
+            table_format: str, previous: Path | None, force: bool, report: bool,
+            quiet: bool) -> None:
     """Compare scenarios on the same seeds, with paired differences."""
     from sim.analysis.api import comparison_plan
     from sim.analysis.comparison import ComparisonError
@@ -76,6 +85,8 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
         fail_input(error.problems)
     except ComparisonError as error:
         fail_input([str(error)])
+    if previous is not None:
+        plan = continued_plan(plan, previous, plan.replications)
     for path, point in zip(files, plan.points, strict=True):
         warn_about(path, point.scenario)
     folder = out or Path("results") / "comparisons" / plan.name

@@ -20,6 +20,7 @@ Help texts are one line each; docs/reference.md lists them (generated, see sim.c
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -56,6 +57,10 @@ format_option = click.option(
     show_default=True,
     help="xlsx: also every KPI table in one workbook, tables.xlsx (the CSV files are always "
          "written).")
+
+from_option = click.option(
+    "--from", "previous", type=click.Path(path_type=Path), metavar="FOLDER",
+    help="Start from the state an earlier run's results FOLDER ended in (ccsim run).")
 
 report_option = click.option(
     "--report", is_flag=True,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sim.analysis.experiment import Job, Outcome
     from sim.analysis.stats import Target
     from sim.domain.scenario import Scenario
+    from sim.domain.sweep_file import Sweep
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -276,3 +277,18 @@ class _Stderr:
 
 
 _ERR: Any = _Stderr()
+
+
+def continued_plan(plan: Sweep, folder: Path, replications: int) -> Sweep:
+    """A sweep or comparison with every run started from `folder`'s end states (--from)."""
+    from sim.analysis.continuation import ContinuationError
+    from sim.analysis.continuation import continued_plan as continuing
+
+    try:
+        continued = continuing(plan, folder, replications)
+    except ContinuationError as error:
+        fail_input([f"--from {reason}" for reason in error.reasons])
+    start = continued.points[0].scenario.start
+    say(f"continuing from {folder}: starting {start:%Y-%m-%d %H:%M}, each replication from "
+        "its end state")
+    return continued

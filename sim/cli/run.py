@@ -15,6 +15,7 @@ from sim.cli.options import (
     executor_options,
     force_option,
     format_option,
+    from_option,
     precision_options,
     report_option,
 )
@@ -48,8 +49,7 @@ from sim.domain.scenario import Scenario
                    "docs/reference.md).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder to create [default: results/<scenario>/<run-id>].")
-@click.option("--from", "previous", type=click.Path(path_type=Path), metavar="FOLDER",
-              help="Start from the state an earlier run's results FOLDER ended in.")
+@from_option
 @executor_options
 @click.option("--events/--no-events", default=True, help="Write events.parquet.")
 @click.option("--figures/--no-figures", default=True, help="Draw figures/*.png.")

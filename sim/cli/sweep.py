@@ -25,6 +25,7 @@ from sim.cli.options import (
     executor_options,
     force_option,
     format_option,
+    from_option,
     precision_options,
     report_option,
 )
@@ -33,6 +34,7 @@ from sim.cli.output import (
     Bar,
     announce,
     check_memory,
+    continued_plan,
     executor,
     fail_input,
     refused,
@@ -59,13 +61,15 @@ from sim.domain.sweep_file import Sweep, load_sweep
 @click.option("--figures/--no-figures", default=True, help="Draw KPI-vs-setting figures.")
 @format_option
 @precision_options
+@from_option
 @force_option
 @report_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or tables.")
 def command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
             replications: int | None, overrides: tuple[str, ...], events: bool, figures: bool,
             table_format: str, target_halfwidth: str | None, kpis: tuple[str, ...],
-            max_replications: int, force: bool, report: bool, quiet: bool) -> None:
+            max_replications: int, previous: Path | None, force: bool, report: bool,
+            quiet: bool) -> None:
     """Run every grid point of a sweep file over the same seeds."""
     try:
         spec = load_sweep(file, KPI_NAMES, force, overrides)
@@ -78,6 +82,8 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     if replications is not None and replications < 1:
         fail_input([f"--replications {replications}: must be at least 1"])
     wanted = replications if replications is not None else spec.replications
+    if previous is not None:
+        spec = continued_plan(spec, previous, wanted)
     folder = out or Path("results") / "sweeps" / spec.name
     problem = name_problem(folder)
     if problem is not None:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from sim.domain.carried import Carried
 from sim.domain.numbers import Whole
 from sim.domain.scenario import Name, Scenario
 from sim.domain.scenario_file import load_scenario, scenario_name
@@ -71,6 +72,10 @@ class Sweep:
     replications: int
     kpis: tuple[str, ...]
     base_point: int  # the point paired differences are taken against
+    # continued from an earlier run's end (`--from`): by point, by replication, the state
+    # each starts from (sim.analysis.continuation.continued_plan)
+    carried: tuple[tuple[Carried, ...], ...] = ()
+    continued_from: str = ""
 
     def describe(self, point: Point) -> str:
         return ", ".join(f"{key}={point.settings[key]}" for key in self.keys)
