@@ -368,3 +368,19 @@ def test_sweep_and_compare_from_refuse_what_does_not_fit(tmp_path: Path) -> None
     points = sorted((tmp_path / "s" / "points").iterdir())
     assert all(load_scenario(p / "scenario.yaml").start.isoformat() == "2026-01-07T00:00:00"
                for p in points)
+
+
+def test_a_comparison_continued_from_other_states_is_not_resumed_into(tmp_path: Path
+                                                                      ) -> None:
+    """Two folders ending at the same moment (other seeds): the comparison's folder knows
+    which end states it started from."""
+    first, other, compared = tmp_path / "first", tmp_path / "other", tmp_path / "compared"
+    assert ccsim("run", str(small(tmp_path)), "--out", str(first), "-q").exit_code == 0
+    assert ccsim("run", str(small(tmp_path)), "--out", str(other), "-q",
+                 "--seed", "99").exit_code == 0
+    more = tmp_path / "more.yaml"
+    more.write_text(SMALL.replace("COUNT", "4").replace("name: small", "name: more"))
+    args = [str(small(tmp_path)), str(more), "--out", str(compared), "-q"]
+    assert ccsim("compare", *args, "--from", str(first)).exit_code == 0
+    result = ccsim("compare", *args, "--from", str(other))
+    assert result.exit_code == 2 and "holds results of a different sweep" in result.output

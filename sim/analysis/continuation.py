@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def continued_plan(plan: Sweep, folder: Path, replications: int) -> Sweep:
             update={"replications": point.scenario.replications})))
         carried.append(tuple(states))
     return dataclasses.replace(plan, points=tuple(points), carried=tuple(carried),
-                               continued_from=str(folder))
+                               continued_from=str(folder), continued_digest=hashlib.sha256(
+                                   (folder / END_STATE).read_bytes()).hexdigest())
 
 
 def continued(scenario: Scenario, state: EndState) -> Scenario:

@@ -97,9 +97,11 @@ class Store:
 
 def identity(sweep: Sweep) -> str:
     """What makes two sweeps the same: every point's resolved scenario, bar its replication
-    count (a re-run may add replications)."""
+    count (a re-run may add replications), and the end states it continues from, if any."""
     texts = [scenario_text(p.scenario.model_copy(update={"replications": 1}))
              for p in sweep.points]
+    if sweep.continued_digest:  # --from: the same states too, not only the same start
+        texts.append(f"continued from end states {sweep.continued_digest}")
     return digest("\n---\n".join(texts))
 
 

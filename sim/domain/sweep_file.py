@@ -76,6 +76,7 @@ class Sweep:
     # each starts from (sim.analysis.continuation.continued_plan)
     carried: tuple[tuple[Carried, ...], ...] = ()
     continued_from: str = ""
+    continued_digest: str = ""  # of the end states read: part of the sweep's identity
 
     def describe(self, point: Point) -> str:
         return ", ".join(f"{key}={point.settings[key]}" for key in self.keys)
