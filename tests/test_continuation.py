@@ -384,3 +384,46 @@ def test_a_comparison_continued_from_other_states_is_not_resumed_into(tmp_path: 
     assert ccsim("compare", *args, "--from", str(first)).exit_code == 0
     result = ccsim("compare", *args, "--from", str(other))
     assert result.exit_code == 2 and "holds results of a different sweep" in result.output
+
+
+def test_a_continued_run_says_where_from_and_its_resolved_file_runs_the_same(tmp_path: Path
+                                                                             ) -> None:
+    first, second, again = tmp_path / "first", tmp_path / "second", tmp_path / "again"
+    assert ccsim("run", str(small(tmp_path)), "--out", str(first), "-q").exit_code == 0
+    assert ccsim("run", str(small(tmp_path)), "--out", str(second), "--from", str(first),
+                 "-q").exit_code == 0
+    resolved = load_scenario(second / "scenario.yaml")
+    assert resolved.initial.start_from == str(first.resolve())
+    result = ccsim("run", str(second / "scenario.yaml"), "--out", str(again), "-q")
+    assert result.exit_code == 0, result.output
+    assert (again / "kpis.csv").read_text() == (second / "kpis.csv").read_text()
+
+
+def test_initial_from_in_a_file_is_read_from_the_files_folder(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert ccsim("run", str(small(tmp_path)), "--out", str(first), "-q").exit_code == 0
+    (tmp_path / "sub").mkdir()
+    going_on = tmp_path / "sub" / "going_on.yaml"
+    going_on.write_text(SMALL.replace("COUNT", "3").replace("replications: 2",
+                                                            "replications: 1")
+                        + "initial: {from: ../first}\n")
+    result = ccsim("run", str(going_on), "--out", str(second), "-q")
+    assert result.exit_code == 0, result.output
+    assert "continuing from" in result.output and len(pd.read_csv(second / "kpis.csv")) == 1
+    other = tmp_path / "other"
+    clash = ccsim("run", str(going_on), "--out", str(other), "--from", str(tmp_path), "-q")
+    assert clash.exit_code == 2 and "but initial.from says" in clash.output
+
+
+def test_commands_that_start_empty_refuse_initial_from(tmp_path: Path) -> None:
+    path = tmp_path / "going_on.yaml"
+    path.write_text(SMALL.replace("COUNT", "3") + "initial: {from: somewhere}\n")
+    result = ccsim("warmup", str(path), "--out", str(tmp_path / "w.png"))
+    assert result.exit_code == 2
+    assert "initial.from: this command starts from time 0" in result.output
+    both = tmp_path / "both.yaml"
+    both.write_text(SMALL.replace("COUNT", "3")
+                    + "initial: {from: somewhere, pending: {email: 3}}\n")
+    result = ccsim("validate", str(both))
+    assert result.exit_code == 2
+    assert "initial.from: from and pending both give the state at time 0" in result.output

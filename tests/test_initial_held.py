@@ -164,3 +164,12 @@ def test_an_age_past_the_pause_expiry_is_refused(tmp_path: Path) -> None:
 def test_the_bundled_scenarios_still_load() -> None:
     for path in (ROOT / "scenarios").glob("*.yaml"):
         assert not load_scenario(path).initial.held
+
+
+def test_held_work_is_written_in_the_resolved_scenario() -> None:
+    from sim.analysis.results import scenario_text
+
+    chosen = parse_scenario(baseline_with(EVERYTHING), "<baseline>", OVERRIDES)
+    again = parse_scenario(scenario_text(chosen))
+    assert again == chosen and again.initial.assigned.counts == {"billing": 20,
+                                                                  "technical": 5}

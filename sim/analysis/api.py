@@ -53,16 +53,18 @@ def run(scenario: ScenarioLike, *, replications: int | None = None, seed: int | 
     folder: `out`, else results/<scenario>/<run-id> under the working directory. With
     `start_from` (an earlier run's folder), each replication starts from the state that
     folder's replication ended in (`ccsim run --from`)."""
-    from sim.analysis.continuation import ContinuationError, carried_from
+    from sim.analysis.continuation import ContinuationError, carried_from, source
     from sim.analysis.runner import RunOptions, default_folder, run_scenario
 
     chosen = resolve(scenario, overrides, replications, seed)
     carried: list[Carried] = []
-    if start_from is not None:
-        try:
-            chosen, carried = carried_from(Path(start_from), chosen, replications is None)
-        except ContinuationError as error:
-            raise Refused(str(error)) from None
+    try:
+        start_from = source(None if start_from is None else Path(start_from), [chosen])
+        if start_from is not None:  # all its states, unless asked or set in the file
+            every = replications is None and chosen.initial.start_from is None
+            chosen, carried = carried_from(start_from, chosen, every)
+    except ContinuationError as error:
+        raise Refused(str(error)) from None
     folder = Path(out) if out is not None else default_folder(Path("results"), chosen)
     pool = _executor(workers, chosen.replications, scheduler, [chosen], force)
     target = None if target_halfwidth is None else Target.parse(
@@ -199,12 +201,14 @@ def resolve(scenario: ScenarioLike, overrides: Iterable[str] = (),
 
 def _continued(plan: Sweep, start_from: str | Path | None,
                replications: int | None = None) -> Sweep:
-    from sim.analysis.continuation import ContinuationError, continued_plan
+    from sim.analysis.continuation import ContinuationError, continued_plan, source
 
-    if start_from is None:
-        return plan
     try:
-        return continued_plan(plan, Path(start_from), replications or plan.replications)
+        folder = source(None if start_from is None else Path(start_from),
+                        [point.scenario for point in plan.points])
+        if folder is None:
+            return plan
+        return continued_plan(plan, folder, replications or plan.replications)
     except ContinuationError as error:
         raise Refused(str(error)) from None
 

@@ -93,7 +93,7 @@ def carried_from(folder: Path, scenario: Scenario, every: bool = False
     carried = [carry(_events(folder, r), state, scenario, str(folder))
                for r, state in enumerate(states)]
     _check(carried, scenario)
-    return continued(scenario, states[0]), carried
+    return continued(scenario, states[0], folder), carried
 
 
 def continued_plan(plan: Sweep, folder: Path, replications: int) -> Sweep:
@@ -112,9 +112,29 @@ def continued_plan(plan: Sweep, folder: Path, replications: int) -> Sweep:
                                    (folder / END_STATE).read_bytes()).hexdigest())
 
 
-def continued(scenario: Scenario, state: EndState) -> Scenario:
-    """`scenario` starting where `state` was taken (the clock and calendar go on)."""
-    return scenario.model_copy(update={"start": dt.datetime.fromisoformat(state.ended_at)})
+def continued(scenario: Scenario, state: EndState, folder: Path | None = None) -> Scenario:
+    """`scenario` starting where `state` was taken (the clock and calendar go on), and
+    saying where from (`initial.from`), so that its resolved file runs the same again."""
+    initial = scenario.initial if folder is None else scenario.initial.model_copy(
+        update={"start_from": str(folder.resolve())})
+    return scenario.model_copy(update={
+        "start": dt.datetime.fromisoformat(state.ended_at), "initial": initial})
+
+
+def source(given: Path | None, scenarios: list[Scenario]) -> Path | None:
+    """The folder to continue from: `--from`, else the scenarios' `initial.from` (one)."""
+    named = {s.initial.start_from for s in scenarios if s.initial.start_from is not None}
+    if given is not None:
+        clash = {str(Path(n)) for n in named} - {str(given.resolve())}
+        if clash:
+            raise ContinuationError(f"{given}, but initial.from says {sorted(clash)[0]}; "
+                                    "give one of them")
+        return given
+    if len(named) > 1:
+        folders = ", ".join(sorted(str(n) for n in named))
+        raise ContinuationError(f"the scenarios go on from different folders ({folders}); "
+                                "give one with --from")
+    return Path(named.pop()) if named else None
 
 
 def _check(carried: list[Carried], scenario: Scenario) -> None:

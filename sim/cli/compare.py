@@ -27,6 +27,7 @@ from sim.cli.output import (
     continued_plan,
     executor,
     fail_input,
+    from_folder,
     say,
     warn_about,
 )
@@ -85,6 +86,7 @@ def command(files: tuple[Path, ...], replications: int | None, seed: int | None,
         fail_input(error.problems)
     except ComparisonError as error:
         fail_input([str(error)])
+    previous = from_folder(previous, [point.scenario for point in plan.points])
     if previous is not None:
         plan = continued_plan(plan, previous, plan.replications)
     for path, point in zip(files, plan.points, strict=True):

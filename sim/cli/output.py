@@ -70,15 +70,30 @@ def bundled(name: str) -> Path:
     return root / "scenarios" / name
 
 
-def load(path: Path, overrides: Sequence[str]) -> Scenario:
+def load(path: Path, overrides: Sequence[str], continues: bool = False) -> Scenario:
+    """The scenario, or exit 2 with its problems; `continues`: the command can go on from
+    an `initial.from` folder (ccsim run), which others refuse rather than ignore."""
     from sim.domain.scenario_file import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(path, overrides)
     except ScenarioError as error:
         fail_input(error.problems)
+    if scenario.initial.start_from is not None and not continues:
+        fail_input([f"{path}: initial.from: this command starts from time 0; ccsim run, "
+                    "compare and sweep go on from a folder"])
     warn_about(path, scenario)
     return scenario
+
+
+def from_folder(given: Path | None, scenarios: list[Scenario]) -> Path | None:
+    """The folder to go on from (--from, or initial.from), or exit 2 if they disagree."""
+    from sim.analysis.continuation import ContinuationError, source
+
+    try:
+        return source(given, scenarios)
+    except ContinuationError as error:
+        fail_input([f"--from {error}"])
 
 
 def warn_about(path: Path, scenario: Scenario) -> None:

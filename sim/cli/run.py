@@ -26,6 +26,7 @@ from sim.cli.output import (
     check_memory,
     executor,
     fail_input,
+    from_folder,
     guarded,
     load,
     say,
@@ -73,10 +74,12 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     if seed is not None:
         settings.append(f"seed={seed}")
     source = file or bundled("baseline.yaml")
-    scenario = load(source, settings)
+    scenario = load(source, settings, continues=True)
     carried: tuple[Carried, ...] = ()
-    if previous is not None:
-        scenario, carried = continue_from(previous, scenario, replications is not None)
+    previous = from_folder(previous, [scenario])
+    if previous is not None:  # --from, or initial.from in the file (its replications)
+        asked = replications is not None or scenario.initial.start_from is not None
+        scenario, carried = continue_from(previous, scenario, asked)
     target = target_of(target_halfwidth, kpis, max_replications)
     if target is not None:
         refuse_unreachable(target, scenario)

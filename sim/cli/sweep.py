@@ -37,6 +37,7 @@ from sim.cli.output import (
     continued_plan,
     executor,
     fail_input,
+    from_folder,
     refused,
     say,
     step_of,
@@ -82,6 +83,7 @@ def command(file: Path, workers: int | None, scheduler: str | None, out: Path | 
     if replications is not None and replications < 1:
         fail_input([f"--replications {replications}: must be at least 1"])
     wanted = replications if replications is not None else spec.replications
+    previous = from_folder(previous, [point.scenario for point in spec.points])
     if previous is not None:
         spec = continued_plan(spec, previous, wanted)
     folder = out or Path("results") / "sweeps" / spec.name

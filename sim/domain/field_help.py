@@ -23,6 +23,7 @@ FIELD_HELP: dict[str, str] = {
     "Initial.assigned": "Tasks agents hold at time 0, reply not written: a count per skill.",
     "Initial.paused": "Tasks paused for research at time 0: a count per skill.",
     "Initial.inactive_conversations": "Conversations left (Leave) before 0: a count per skill.",
+    "Initial.from": "A results folder to go on from: the state its run ended in (run --from).",
     "Pending.age": "How long ago each pending task was created; its TTL counts from then.",
     "Assigned.age": "How long ago each was created and accepted.",
     "Paused.age": "How long ago each was paused; the pause expiry counts from then.",

@@ -65,10 +65,22 @@ class Inactive(Pending):
 
 
 class Initial(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              populate_by_name=True)
+
     pending: Pending = Pending()
     assigned: Assigned = Assigned()
     paused: Paused = Paused()
     inactive_conversations: Inactive = Inactive()
+    # `from:` in a file: a results folder whose end state the run continues from (ccsim run
+    # --from); relative to the scenario file's folder, written out absolute once resolved
+    start_from: str | None = Field(default=None, alias="from")
+
+    @property
+    def empty(self) -> bool:
+        """An empty start: no section lists a skill and nothing to continue from."""
+        return self.start_from is None and not any(part.counts for part in (
+            self.pending, self.assigned, self.paused, self.inactive_conversations))
 
     @property
     def conversations(self) -> int:
@@ -145,6 +157,11 @@ def initial_problems(data: dict[str, Any], skills: set[str], defaults: dict[str,
     assigned = initial.get("assigned")
     if isinstance(assigned, dict) and not problems:
         problems += _slot_problems(data, assigned)
+    given = [section for section in SECTIONS if isinstance(initial.get(section), dict)
+             and any(_count(n) for k, n in initial[section].items() if k != AGE)]
+    if initial.get("from") is not None and given:
+        problems.append((("initial", "from"), f"from and {', '.join(given)} both give the "
+                         "state at time 0; give one of them"))
     return problems
 
 

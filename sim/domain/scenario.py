@@ -356,7 +356,7 @@ Loc = tuple[str | int, ...]
 
 def cross_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Problems that involve several sections; each with the location it is reported at."""
-    return cross_problems_of(scenario.model_dump())
+    return cross_problems_of(scenario.model_dump(by_alias=True))
 
 
 def cross_problems_of(data: Any) -> list[tuple[Loc, str]]:

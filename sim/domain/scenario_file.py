@@ -37,9 +37,16 @@ __all__ = ["Problem", "ScenarioError", "dump_scenario", "load_scenario", "merged
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, override and validate a scenario file; raises ScenarioError with all problems."""
+    """Read, override and validate a scenario file; raises ScenarioError with all problems.
+    A relative `initial.from` is taken from the file's folder (and kept absolute)."""
     path = Path(path)
-    return parse_scenario(read_source(path), str(path), overrides, default_name=path.stem)
+    scenario = parse_scenario(read_source(path), str(path), overrides, default_name=path.stem)
+    folder = scenario.initial.start_from
+    if folder is None or Path(folder).is_absolute():
+        return scenario
+    initial = scenario.initial.model_copy(update={
+        "start_from": str((path.parent / folder).resolve())})
+    return scenario.model_copy(update={"initial": initial})
 
 
 def parse_scenario(
@@ -123,9 +130,9 @@ def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def dump_scenario(scenario: Scenario) -> str:
     """The fully resolved scenario (every default written out) as YAML that reads back equal."""
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json", by_alias=True)  # initial.from, as files write it
     data["arrivals"]["priorities"] = {int(k): v for k, v in data["arrivals"]["priorities"].items()}
-    if not scenario.initial.pending.counts:
+    if scenario.initial.empty:
         # An empty start, as before initial states existed: the resolved text (and its hash,
         # which regress baselines record) stays what it was.
         del data["initial"]

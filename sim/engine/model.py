@@ -18,7 +18,7 @@ from sim.engine import codes
 from sim.engine.agents import Agent
 from sim.engine.backlog import backlog
 from sim.engine.behaviour import GroupBehaviour
-from sim.engine.carry import restore
+from sim.engine.carry import CarryError, restore
 from sim.engine.clock import Agenda
 from sim.engine.customers import Customers
 from sim.engine.endstate import end_state
@@ -76,6 +76,9 @@ class Replication:
                                    self.router, self.streams, remember)
         self.router.conversations = self.customers
         self.agents = self._build_agents()
+        if carried is None and scenario.initial.start_from is not None:
+            raise CarryError(f"initial.from {scenario.initial.start_from}: the state to go on "
+                             "from is read by ccsim run, compare and sweep (sim.run, ...)")
         if carried is None and scenario.initial.held:
             carried = opening(scenario, self.skills, self.streams)
         if carried is not None:  # what an earlier run left, before anything new
