@@ -60,9 +60,8 @@ def run(scenario: ScenarioLike, *, replications: int | None = None, seed: int | 
     carried: list[Carried] = []
     try:
         start_from = source(None if start_from is None else Path(start_from), [chosen])
-        if start_from is not None:  # all its states, unless asked or set in the file
-            every = replications is None and chosen.initial.start_from is None
-            chosen, carried = carried_from(start_from, chosen, every)
+        if start_from is not None:
+            chosen, carried = carried_from(start_from, chosen, replications is not None)
     except ContinuationError as error:
         raise Refused(str(error)) from None
     folder = Path(out) if out is not None else default_folder(Path("results"), chosen)

@@ -73,13 +73,14 @@ def _first_error(error: ValidationError) -> str:
     return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
 
 
-def carried_from(folder: Path, scenario: Scenario, every: bool = False
+def carried_from(folder: Path, scenario: Scenario, asked: bool = True
                  ) -> tuple[Scenario, list[Carried]]:
     """The scenario as it continues (starting when the folder's run ended) and what each
-    of its replications carries (with `every`, as many as the folder has states);
+    of its replications carries: as many as the scenario says if `asked` (-r) or its file
+    names the folder (initial.from), else as many as the folder has states;
     ContinuationError says why it cannot."""
     states = read_end_states(folder)
-    if every:
+    if not asked and scenario.initial.start_from is None:
         scenario = scenario.model_copy(update={"replications": len(states)})
     if scenario.replications > len(states):
         raise ContinuationError(

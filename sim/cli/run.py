@@ -77,9 +77,8 @@ def command(file: Path | None, replications: int | None, seed: int | None,
     scenario = load(source, settings, continues=True)
     carried: tuple[Carried, ...] = ()
     previous = from_folder(previous, [scenario])
-    if previous is not None:  # --from, or initial.from in the file (its replications)
-        asked = replications is not None or scenario.initial.start_from is not None
-        scenario, carried = continue_from(previous, scenario, asked)
+    if previous is not None:  # --from, or initial.from in the file
+        scenario, carried = continue_from(previous, scenario, replications is not None)
     target = target_of(target_halfwidth, kpis, max_replications)
     if target is not None:
         refuse_unreachable(target, scenario)
@@ -112,12 +111,11 @@ def command(file: Path | None, replications: int | None, seed: int | None,
 
 def continue_from(folder: Path, scenario: Scenario, asked: bool
                   ) -> tuple[Scenario, tuple[Carried, ...]]:
-    """The scenario as it goes on from `folder`'s end: one replication per end state,
-    unless -r asked for a number."""
+    """The scenario as it goes on from `folder`'s end (its replications: carried_from)."""
     from sim.analysis.continuation import ContinuationError, carried_from
 
     try:
-        continued, carried = carried_from(folder, scenario, every=not asked)
+        continued, carried = carried_from(folder, scenario, asked)
     except ContinuationError as error:
         fail_input([f"--from {reason}" for reason in error.reasons])
     say(f"continuing from {folder}: {len(carried)} replications, starting "

@@ -48,11 +48,10 @@ class Agent(Candidate):
         # with many agents that is what the cache holds instead of the agents themselves.
         self.resumes: list[Task] = []  # paused tasks ready to resume (R9)
         self.work: list[tuple[int, Task]] = []
-        self.busy = False
-        # The piece of work in the hands: its task, kind, when the hands start it and its
-        # seconds of on-duty work. Only a run's end state reads them (a piece that would
-        # finish after the horizon is on no agenda); four fields rather than a tuple, since
-        # they are set for every piece of work.
+        # The piece of work in the hands (None: the hands are free): its task, kind, when
+        # the hands start it and its seconds of on-duty work. The kind, start and seconds
+        # are read only by a run's end state (a piece that would finish after the horizon is
+        # on no agenda); four fields rather than a tuple, since they are set for every piece.
         self.doing: Task | None = None
         self.doing_kind = 0
         self.doing_start = 0.0
@@ -133,14 +132,12 @@ class Agent(Candidate):
 
     def take_up_queued(self) -> None:
         """Start on the work queue (a state set at time 0 with nothing in the hands yet)."""
-        if not self.busy and self.work:
-            self.busy = True
+        if self.doing is None and self.work:
             self._next_work()
 
     def carry_on(self, kind: int, task: Task, work: float, started: bool) -> None:
         """Take up again work an earlier run left in these hands, `work` seconds still to
         do; `started`: its worker.work.started row is in the log already."""
-        self.busy = True
         now = self.agenda.now
         start, finish = self.calendar.span(now, work)
         self._doing(kind, task, start, work)
@@ -269,10 +266,9 @@ class Agent(Candidate):
     # hands (A2) --------------------------------------------------------------------------
 
     def _queue(self, kind: int, task: Task) -> None:
-        if self.busy:
+        if self.doing is not None:
             self.work.append((kind, task))
         else:
-            self.busy = True
             self._take_up(kind, task)
 
     def _next_work(self) -> None:
@@ -281,7 +277,6 @@ class Agent(Candidate):
             kind, task = self.work.pop(0)
             self._take_up(kind, task)
         else:
-            self.busy = False
             self.doing = None
 
     def _take_up(self, kind: int, task: Task) -> None:

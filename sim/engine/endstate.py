@@ -23,7 +23,7 @@ from sim.domain.carried import (
 )
 from sim.engine import codes
 from sim.engine.agents import Agent
-from sim.engine.clock import Timer, _Call, _nothing
+from sim.engine.clock import Timer, _Call, _fire, _nothing
 from sim.engine.entities import Conversation, Owner, Task
 from sim.engine.parts import Parts
 
@@ -75,7 +75,7 @@ class _Reader:
             if not isinstance(call, _Call) and not getattr(call, "callbacks", None):
                 continue  # the stop of `run(until)`: SimPy leaves it queued, with no callback
             fn, arg = getattr(call, "fn", None), getattr(call, "arg", None)
-            if isinstance(arg, Timer) and getattr(fn, "__name__", "") == "_fire":
+            if fn is _fire and isinstance(arg, Timer):  # its due time, for whoever holds it
                 self.dues[arg] = time
                 continue
             kind = kinds.get(fn)
@@ -137,7 +137,7 @@ class _Reader:
             resumes=tuple(task.id for task in agent.resumes))
 
     def _doing(self, agent: Agent) -> CarriedWork | None:
-        if not agent.busy or agent.doing is None:
+        if agent.doing is None:
             return None
         kind, task, start, work = (agent.doing_kind, agent.doing, agent.doing_start,
                                    agent.doing_work)
@@ -183,8 +183,7 @@ class _Reader:
 
 
 def _hands(agent: Agent) -> list[tuple[int, Task]]:
-    doing = [] if agent.doing is None or not agent.busy else [(agent.doing_kind,
-                                                                 agent.doing)]
+    doing = [] if agent.doing is None else [(agent.doing_kind, agent.doing)]
     return [*doing, *agent.work]
 
 
