@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.analysis.eventarrays import EventArrays, Mask
-from sim.domain.carried import FORMAT, Carried, EndState, History, plain, read_state
+from sim.domain.carried import FORMAT, Carried, EndState, History, read_state, state_json
 from sim.domain.lifecycle import Event
 from sim.domain.scenario import Scenario
 from sim.domain.sweep_file import Sweep
@@ -44,8 +44,8 @@ class ContinuationError(ValueError):
 
 def end_state_text(states: list[EndState]) -> str:
     """end_state.json: the state of each replication, in replication order."""
-    data = {"format": FORMAT, "replications": [plain(state) for state in states]}
-    return json.dumps(data, separators=(",", ":")) + "\n"
+    replications = ",".join(state_json(state) for state in states)
+    return f'{{"format":{FORMAT},"replications":[{replications}]}}\n'
 
 
 # reading ----------------------------------------------------------------------------------
