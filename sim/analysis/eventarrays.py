@@ -45,16 +45,19 @@ class EventArrays:
 
     @classmethod
     def from_log(cls, log: EventLog) -> EventArrays:
-        """Views of the packed rows, but for the one-byte and two-byte codes that nearly
-        every measure scans, and the agents, which most gather: those are copied into
-        contiguous arrays (5 bytes a row; gathering from them is several times faster than
-        from the 23-byte rows)."""
+        """Views of the packed rows, but for the codes that nearly every measure scans, and
+        the agents and tasks, which most gather: those are copied into contiguous arrays,
+        each as narrow as its values allow (8 bytes a row for all four; gathering from them
+        is several times faster than from the 23-byte rows, whose fields are unaligned)."""
         rows = log.rows()
         agent = rows["agent"].astype(np.int16) if len(log.agent_names) < 1 << 15 else (
             rows["agent"])
-        return cls(rows["time"], np.ascontiguousarray(rows["event"]), rows["task"],
-                   rows["conversation"], agent, np.ascontiguousarray(rows["detail"]),
-                   tuple(log.agent_names), tuple(log.detail_texts()))
+        texts = tuple(log.detail_texts())
+        detail = rows["detail"].astype(np.uint8) if len(texts) <= 1 << 8 else (
+            np.ascontiguousarray(rows["detail"]))
+        return cls(rows["time"], np.ascontiguousarray(rows["event"]),
+                   np.ascontiguousarray(rows["task"]), rows["conversation"], agent, detail,
+                   tuple(log.agent_names), texts)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> EventArrays:
@@ -85,14 +88,19 @@ class EventArrays:
     def where(self, *events: Event) -> Mask:
         """Rows of any of these events (a comparison per event: ten times faster than a
         lookup table indexed by the event column)."""
-        found: Mask = np.zeros(len(self), dtype=bool)
-        for code in dict.fromkeys(EVENT_CODE[event] for event in events):
+        codes = list(dict.fromkeys(EVENT_CODE[event] for event in events))
+        if not codes:
+            return np.zeros(len(self), dtype=bool)
+        found: Mask = self.event == codes[0]  # a mask to start from: no zeros to OR into
+        for code in codes[1:]:
             found |= self.event == code
         return found
 
-    def detail_is(self, text: str) -> Mask:
+    def detail_is(self, text: str, rows: Ints | None = None) -> Mask:
+        """Which rows (all, or those at positions `rows`) have this detail."""
+        detail = self.detail if rows is None else self.detail[rows]
         codes = [i for i, name in enumerate(self.details) if name == text]
-        return self.detail == codes[0] if codes else np.zeros(len(self), dtype=bool)
+        return detail == codes[0] if codes else np.zeros(len(detail), dtype=bool)
 
     @cached_property
     def task_count(self) -> int:
@@ -163,7 +171,8 @@ def grouped_order(keys: Ints) -> Ints:
     if span >= 1 << 32:
         return np.argsort(keys, kind="stable")
     if low >= -(1 << 15) and low + span < 1 << 15:  # agent codes: one sort, no shift
-        return np.argsort(keys.astype(np.int16), kind="stable")
+        return np.argsort(keys if keys.dtype == np.int16 else keys.astype(np.int16),
+                          kind="stable")
     shifted = np.subtract(keys, low, dtype=np.int64)
     order = np.argsort((shifted & 0xFFFF).astype(np.uint16), kind="stable")
     if span < 1 << 16:
