@@ -114,7 +114,7 @@ class _OnDuty:
         self.start, self.end = start, end
         self.times = times
         self.level = np.cumsum(deltas, dtype=np.int64)  # on duty (1) or not, after each change
-        clipped = np.clip(times, start, end)
+        clipped = self.clipped = np.clip(times, start, end)
         spans = np.diff(np.append(clipped, end)) * self.level
         self.before = np.concatenate([[0.0], np.cumsum(spans)[:-1]]) if len(times) else (
             np.zeros(0))
@@ -125,10 +125,15 @@ class _OnDuty:
         index = np.searchsorted(self.times, moments, side="right") - 1
         clipped = np.clip(moments, self.start, self.end)
         known = index >= 0
+        if known.all():  # the common case: every moment after the first duty change
+            return self._after_change(index, clipped)
         at = np.zeros(len(moments))
-        i = index[known]
-        at[known] = self.before[i] + self.level[i] * (
-            clipped[known] - np.clip(self.times[i], self.start, self.end))
+        at[known] = self._after_change(index[known], clipped[known])
+        return at
+
+    def _after_change(self, index: Ints, clipped: Floats) -> Floats:
+        """D at (clipped) moments after the duty changes at `index`."""
+        at: Floats = self.before[index] + self.level[index] * (clipped - self.clipped[index])
         return at
 
     def integral(self, times: Floats, deltas: Ints) -> float:

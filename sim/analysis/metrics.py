@@ -117,8 +117,11 @@ def _offer_share(*events: Event) -> Measure:
 
 def _offered(m: Measures, scope: Scope) -> np.ndarray:
     """Per task id: in the cohort, in scope, and with at least one offer outcome."""
-    decided, _ = m.offer_outcomes_per_task
-    return m.cohort & scope.task_ids(len(m.cohort)) & (decided > 0)
+    def compute() -> np.ndarray:
+        decided, _ = m.offer_outcomes_per_task
+        found: np.ndarray = m.cohort & scope.task_ids(len(m.cohort)) & (decided > 0)
+        return found
+    return m.scoped("offered", scope, compute)  # three KPIs of a scope ask in a row
 
 
 def declined_task_rate(m: Measures, scope: Scope) -> float:

@@ -31,6 +31,7 @@ TARGET: dict[str, TaskStatus] = {event.value: target for (_, event), target in T
 _AFTER = np.full(len(EVENT_NAMES), NONE, dtype=np.int8)
 for _name, _status in {**TARGET, Event.TASK_CREATED.value: TaskStatus.PENDING}.items():
     _AFTER[EVENT_NAMES.index(_name)] = STATUSES.index(_status)
+_STATUS_EVENTS = tuple(Event(name) for code, name in enumerate(EVENT_NAMES) if _AFTER[code] >= 0)
 _NO_STATUS = len(STATUSES)  # before a task's first row
 _SEVERAL = -2  # an event the table allows from more than one status
 
@@ -119,7 +120,7 @@ def _task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
     of the row's event; only for events with several (task.canceled) is it looked up, as the
     status after the task's previous row."""
     log = m.log
-    rows = np.flatnonzero(_AFTER[log.event] >= 0).astype(np.int32)  # half the memory held
+    rows = np.flatnonzero(log.where(*_STATUS_EVENTS)).astype(np.int32)  # half the memory
     event = log.event[rows]
     before, after = _BEFORE[event], _AFTER[event]
     unsure = np.flatnonzero(before == _SEVERAL)
