@@ -50,13 +50,12 @@ class EventArrays:
         each as narrow as its values allow (8 bytes a row for all four; gathering from them
         is several times faster than from the 23-byte rows, whose fields are unaligned)."""
         rows = log.rows()
-        agent = rows["agent"].astype(np.int16) if len(log.agent_names) < 1 << 15 else (
-            rows["agent"])
         texts = tuple(log.detail_texts())
-        detail = rows["detail"].astype(np.uint8) if len(texts) <= 1 << 8 else (
-            np.ascontiguousarray(rows["detail"]))
-        return cls(rows["time"], np.ascontiguousarray(rows["event"]),
-                   np.ascontiguousarray(rows["task"]), rows["conversation"], agent, detail,
+        event, task, agent, detail = _columns(rows, {
+            "event": np.uint8, "task": np.int32,
+            "agent": np.int16 if len(log.agent_names) < 1 << 15 else np.int32,
+            "detail": np.uint8 if len(texts) <= 1 << 8 else np.uint16})
+        return cls(rows["time"], event, task, rows["conversation"], agent, detail,
                    tuple(log.agent_names), texts)
 
     @classmethod
@@ -111,8 +110,12 @@ class EventArrays:
     def detail_is(self, text: str, rows: Ints | None = None) -> Mask:
         """Which rows (all, or those at positions `rows`) have this detail."""
         detail = self.detail if rows is None else self.detail[rows]
-        codes = [i for i, name in enumerate(self.details) if name == text]
-        return detail == codes[0] if codes else np.zeros(len(detail), dtype=bool)
+        code = self.detail_code(text)
+        return detail == code if code is not None else np.zeros(len(detail), dtype=bool)
+
+    def detail_code(self, text: str) -> int | None:
+        """The code of a detail text (None: no row has it)."""
+        return self.details.index(text) if text in self.details else None
 
     @cached_property
     def task_count(self) -> int:
@@ -122,6 +125,21 @@ class EventArrays:
     @cached_property
     def conversation_count(self) -> int:
         return max(int(self.conversation.max()) + 1, 1) if len(self) else 1
+
+
+COPY_BLOCK = 1 << 14  # rows copied at a time: a block stays in cache for all its fields
+
+
+def _columns(rows: np.ndarray, widths: dict[str, type[np.integer[Any]]]) -> list[Ints]:
+    """Contiguous copies of some fields of the packed rows, in the given integer types,
+    made a block of rows at a time: the log is read from memory once for all the fields
+    (three to four times faster than a whole-log copy per field)."""
+    columns = [np.empty(len(rows), dtype=width) for width in widths.values()]
+    for low in range(0, len(rows), COPY_BLOCK):
+        block = rows[low:low + COPY_BLOCK]
+        for name, column in zip(widths, columns, strict=True):
+            column[low:low + COPY_BLOCK] = block[name]
+    return columns
 
 
 def _runs(codes: list[int]) -> list[tuple[int, int]]:
