@@ -19,7 +19,14 @@ from sim.analysis.eventarrays import (
     previous_in_group,
 )
 from sim.analysis.measures import ALL, Measures, Scope
-from sim.analysis.timeweighted import HOLDS, ROWS_PER_PASS, Steps, hourly_grid, task_statuses
+from sim.analysis.timeweighted import (
+    HOLDS,
+    ROWS_PER_PASS,
+    Steps,
+    change_deltas,
+    hourly_grid,
+    task_statuses,
+)
 from sim.domain.lifecycle import Event
 from sim.engine.eventlog import EVENT_CODE
 
@@ -97,8 +104,8 @@ def _held(m: Measures, on_duty: list[_OnDuty], grid: Floats) -> tuple[Floats, Fl
 def _held_steps(m: Measures) -> tuple[Steps, Ints, int]:
     """The steps as tasks start and stop holding a slot of their agent, the pass of rows
     each falls in, and how many passes task_status_passes makes."""
-    rows, before, after = task_statuses(m)
-    delta = HOLDS[after] - HOLDS[before]
+    rows, change = task_statuses(m)
+    delta = change_deltas(HOLDS)[change]
     changes = np.flatnonzero(delta)
     which = (changes // ROWS_PER_PASS).astype(np.int32)
     chosen = rows[changes]

@@ -189,6 +189,11 @@ class Measures:
         return self.log.task[self._created_rows]
 
     @cached_property
+    def _created_conversation(self) -> Ints:
+        """The conversation of each task.created row (read once from the packed rows)."""
+        return self.log.conversation[self._created_rows]
+
+    @cached_property
     def created(self) -> Floats:
         """Per task id: when it was created (NaN: no such task)."""
         rows = self._created_rows
@@ -224,15 +229,13 @@ class Measures:
     @cached_property
     def task_conversation(self) -> Ints:
         out = np.full(self.log.task_count, NONE, dtype=np.int32)
-        rows = self._created_rows
-        out[self._created_task] = self.log.conversation[rows]
+        out[self._created_task] = self._created_conversation
         return out
 
     @cached_property
     def conversation_skill(self) -> Ints:
         out = np.full(self.log.conversation_count, NONE, dtype=np.int16)
-        rows = self._created_rows
-        out[self.log.conversation[rows]] = self.task_skill[self._created_task]
+        out[self._created_conversation] = self.task_skill[self._created_task]
         return out
 
     @cached_property
@@ -319,11 +322,12 @@ class Measures:
         """Per task id: offer outcomes by the horizon, and how many were declines."""
         log = self.log
         decided = log.where(*OFFER_OUTCOMES)
-        declined = log.where(*DECLINES)
+        task, outcome = log.task[decided], log.event[decided]
+        declined = np.isin(outcome, [_code(event) for event in DECLINES])  # among those rows
         size = log.task_count
         # counts per task fit 32 bits: half the memory held
-        return (np.bincount(log.task[decided], minlength=size).astype(np.int32),
-                np.bincount(log.task[declined], minlength=size).astype(np.int32))
+        return (np.bincount(task, minlength=size).astype(np.int32),
+                np.bincount(task[declined], minlength=size).astype(np.int32))
 
     @cached_property
     def reassigned_to_other(self) -> Mask:

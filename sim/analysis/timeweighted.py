@@ -33,6 +33,7 @@ for _name, _status in {**TARGET, Event.TASK_CREATED.value: TaskStatus.PENDING}.i
     _AFTER[EVENT_NAMES.index(_name)] = STATUSES.index(_status)
 _STATUS_EVENTS = tuple(Event(name) for code, name in enumerate(EVENT_NAMES) if _AFTER[code] >= 0)
 _NO_STATUS = len(STATUSES)  # before a task's first row
+_CHANGES = _NO_STATUS + 1  # statuses a task can be in before a row, "none yet" included
 _SEVERAL = -2  # an event the table allows from more than one status
 
 
@@ -100,18 +101,33 @@ def task_status_passes(m: Measures, flags: np.ndarray) -> Iterator[tuple[Steps, 
     each of its rows is the table's target of that row's event, and before it the table's
     source), with each step's task; a pass of rows at a time."""
     log = m.log
-    rows, before, after = task_statuses(m)
+    rows, change = task_statuses(m)
+    deltas = change_deltas(flags)
     for low in range(0, len(rows), ROWS_PER_PASS):
         part = slice(low, low + ROWS_PER_PASS)
-        delta = flags[after[part]] - flags[before[part]]
+        delta = deltas[change[part]]
         keep = delta != 0
         chosen = rows[part][keep]
         yield Steps(log.time[chosen], delta[keep], log.agent[chosen]), log.task[chosen]
 
 
-def task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
-    """`_task_statuses`, once per Measures (the queue level and the slots held share it)."""
-    return m.memo("task statuses", lambda: _task_statuses(m))
+def task_statuses(m: Measures) -> tuple[Ints, Ints]:
+    """The rows that change a task's status, in time order, and each one's change as a
+    code, before * _CHANGES + after (one byte a row instead of two); once per Measures
+    (the queue level and the slots held share it)."""
+    def compute() -> tuple[Ints, Ints]:
+        rows, before, after = _task_statuses(m)
+        change = before * _CHANGES + after  # int8: below 8 * 8
+        return rows, change
+    return m.memo("task statuses", compute)
+
+
+def change_deltas(flags: np.ndarray) -> np.ndarray:
+    """Per change code: how the flag of the status changes (flags by status, and a last
+    entry for no status yet)."""
+    codes = np.arange(_CHANGES * _CHANGES)
+    deltas: np.ndarray = (flags[codes % _CHANGES] - flags[codes // _CHANGES]).astype(np.int8)
+    return deltas
 
 
 def _task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
