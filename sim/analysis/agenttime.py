@@ -17,6 +17,7 @@ from sim.analysis.eventarrays import (
     Mask,
     grouped_order,
     previous_in_group,
+    searchsorted_sorted,
 )
 from sim.analysis.measures import ALL, Measures, Scope
 from sim.analysis.timeweighted import (
@@ -129,7 +130,7 @@ class _OnDuty:
 
     def until(self, moments: Floats) -> Floats:
         """D at each moment (a duty change at the same moment counts already)."""
-        index = np.searchsorted(self.times, moments, side="right") - 1
+        index = self._last_change(moments)
         clipped = np.clip(moments, self.start, self.end)
         known = index >= 0
         if known.all():  # the common case: every moment after the first duty change
@@ -137,6 +138,12 @@ class _OnDuty:
         at = np.zeros(len(moments))
         at[known] = self._after_change(index[known], clipped[known])
         return at
+
+    def _last_change(self, moments: Floats) -> Ints:
+        """Per moment, the index of the last duty change at or before it (-1: none)."""
+        last = searchsorted_sorted(self.times, moments, "right")
+        last -= 1
+        return last
 
     def _after_change(self, index: Ints, clipped: Floats) -> Floats:
         """D at (clipped) moments after the duty changes at `index`."""
@@ -202,7 +209,7 @@ def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:
 def _cells(time: Floats, agent: Ints, delta: Ints, grid: Floats) -> tuple[Ints, Ints]:
     """Each change's cell (agent, first grid time at or after it) and delta, for changes
     with an agent and before the grid's end."""
-    slot = np.searchsorted(grid, time, side="left")
+    slot = searchsorted_sorted(grid, time, "left")
     keep = (agent >= 0) & (slot < len(grid))
     return agent[keep].astype(np.int64) * len(grid) + slot[keep], delta[keep]
 

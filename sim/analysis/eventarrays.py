@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -237,6 +237,20 @@ def previous_in_group(keys: Ints, values: Ints, initial: int) -> Ints:
     out = np.empty_like(grouped)
     out[order] = before
     return out
+
+
+def searchsorted_sorted(points: Floats, moments: Floats, side: Literal["left", "right"]) -> Ints:
+    """`np.searchsorted(points, moments, side)`, the same indices, faster when the moments
+    are in order too and far more than the points (an agent's steps against its duty
+    changes, steps against the hours of a grid): the points are placed among the moments,
+    and each moment's index is how many were placed at or before it."""
+    if len(moments) < 2 or not bool(np.all(moments[1:] >= moments[:-1])):
+        found: Ints = np.searchsorted(points, moments, side=side)
+        return found
+    placed = np.searchsorted(moments, points, side="left" if side == "right" else "right")
+    counts: Ints = np.bincount(placed, minlength=len(moments) + 1)[:len(moments)]
+    np.cumsum(counts, out=counts)
+    return counts
 
 
 def quantile_or_inf(values: Floats, q: float) -> float:
