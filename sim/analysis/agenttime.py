@@ -44,11 +44,20 @@ def duty_steps(log: EventArrays) -> Steps:
 def hands_steps(log: EventArrays) -> Steps:
     """+1 when an agent's hands take up work (A2), -1 when the reply is sent or the wrap-up
     completes."""
-    rows = np.flatnonzero(log.where(Event.WORKER_WORK_STARTED, Event.MESSAGE_OUTBOUND,
-                                    Event.TASK_COMPLETED))
-    started = log.event[rows] == EVENT_CODE[Event.WORKER_WORK_STARTED]
-    delta = started.view(np.int8) * 2 - 1  # int8 throughout: no wide temporaries
-    return Steps(log.time[rows], delta, log.agent[rows])
+    chosen = log.where(Event.WORKER_WORK_STARTED, Event.MESSAGE_OUTBOUND, Event.TASK_COMPLETED)
+    count = int(np.count_nonzero(chosen))
+    time, agent = np.empty(count), np.empty(count, dtype=log.agent.dtype)
+    delta = np.empty(count, dtype=np.int8)
+    done = 0
+    # a slice of the log at a time: no 64-bit positions of all the 8 M rows are held
+    for low in range(0, len(chosen), ROWS_PER_PASS):
+        rows = low + np.flatnonzero(chosen[low:low + ROWS_PER_PASS])
+        mine = slice(done, done + len(rows))
+        time[mine], agent[mine] = log.time[rows], log.agent[rows]
+        started = log.event[rows] == EVENT_CODE[Event.WORKER_WORK_STARTED]
+        delta[mine] = started.view(np.int8) * 2 - 1
+        done += len(rows)
+    return Steps(time, delta, agent)
 
 
 # Per agent: on duty, slots held, hands busy ---------------------------------------------------
@@ -69,18 +78,23 @@ def _per_agent(m: Measures) -> PerAgent:
     start, end, agents = m.context.warmup, m.context.horizon, len(m.log.agents)
     duty, grid = duty_steps(m.log), hourly_grid(m.context)
     on_duty = [_OnDuty(times, deltas, start, end) for times, deltas in _by_agent(duty, agents)]
+    busy = _busy(m.log, on_duty)  # first: the largest arrays, while the heap is emptiest
     held, held_on_grid = _held(m, on_duty, grid)
-    busy = np.zeros(agents)
-    hands = hands_steps(m.log)
-    for agent, mine in _each_agent(hands, agents):
-        busy[agent] = on_duty[agent].integral(hands.time[mine], hands.delta[mine])
-    del hands
     on_grid = _per_agent_levels(duty, agents, grid)
     used = np.sum(on_grid * held_on_grid, axis=0)
     available = np.sum(on_grid * m.agent_capacity[:, None], axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         occupancy = np.where(available > 0, used / np.maximum(available, 1), np.nan)
     return PerAgent(np.array([d.total for d in on_duty]), held, busy, occupancy)
+
+
+def _busy(log: EventArrays, on_duty: list[_OnDuty]) -> Floats:
+    """Hands-seconds working on duty, per agent."""
+    busy = np.zeros(len(on_duty))
+    hands = hands_steps(log)
+    for agent, mine in _each_agent(hands, len(on_duty)):
+        busy[agent] = on_duty[agent].integral(hands.time[mine], hands.delta[mine])
+    return busy
 
 
 def _held(m: Measures, on_duty: list[_OnDuty], grid: Floats) -> tuple[Floats, Floats]:
