@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,16 +45,18 @@ class EventArrays:
 
     @classmethod
     def from_log(cls, log: EventLog) -> EventArrays:
-        """Views of the packed rows, but for the one-byte and two-byte codes that nearly
-        every measure scans, and the agents, which most gather: those are copied into
-        contiguous arrays (5 bytes a row; gathering from them is several times faster than
-        from the 23-byte rows)."""
+        """Views of the packed rows, but for the codes that nearly every measure scans, and
+        the agents and tasks, which most gather: those are copied into contiguous arrays,
+        each as narrow as its values allow (8 bytes a row for all four; gathering from them
+        is several times faster than from the 23-byte rows, whose fields are unaligned)."""
         rows = log.rows()
-        agent = rows["agent"].astype(np.int16) if len(log.agent_names) < 1 << 15 else (
-            rows["agent"])
-        return cls(rows["time"], np.ascontiguousarray(rows["event"]), rows["task"],
-                   rows["conversation"], agent, np.ascontiguousarray(rows["detail"]),
-                   tuple(log.agent_names), tuple(log.detail_texts()))
+        texts = tuple(log.detail_texts())
+        event, task, agent, detail = _columns(rows, {
+            "event": np.uint8, "task": np.int32,
+            "agent": np.int16 if len(log.agent_names) < 1 << 15 else np.int32,
+            "detail": np.uint8 if len(texts) <= 1 << 8 else np.uint16})
+        return cls(rows["time"], event, task, rows["conversation"], agent, detail,
+                   tuple(log.agent_names), texts)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> EventArrays:
@@ -83,16 +85,37 @@ class EventArrays:
         return EVENT_CODE[event]
 
     def where(self, *events: Event) -> Mask:
-        """Rows of any of these events (a comparison per event: ten times faster than a
-        lookup table indexed by the event column)."""
-        found: Mask = np.zeros(len(self), dtype=bool)
-        for code in dict.fromkeys(EVENT_CODE[event] for event in events):
-            found |= self.event == code
-        return found
+        """Rows of any of these events: a comparison per event, or a range test per run of
+        three or more consecutive codes (ten times faster than a lookup table indexed by the
+        event column; an event's outcomes, or a task's status events, are such runs)."""
+        found: Mask | None = None
+        for low, high in _runs(sorted({EVENT_CODE[event] for event in events})):
+            hit = self._in_run(low, high)
+            if found is None:
+                found = hit  # no zeros to OR into
+            else:
+                found |= hit
+        return np.zeros(len(self), dtype=bool) if found is None else found
 
-    def detail_is(self, text: str) -> Mask:
-        codes = [i for i, name in enumerate(self.details) if name == text]
-        return self.detail == codes[0] if codes else np.zeros(len(self), dtype=bool)
+    def _in_run(self, low: int, high: int) -> Mask:
+        """Rows whose event code is in [low, high]."""
+        if high - low >= 2:
+            in_range: Mask = (self.event >= low) & (self.event <= high)
+            return in_range
+        hit: Mask = self.event == low
+        if high > low:
+            hit |= self.event == high
+        return hit
+
+    def detail_is(self, text: str, rows: Ints | None = None) -> Mask:
+        """Which rows (all, or those at positions `rows`) have this detail."""
+        detail = self.detail if rows is None else self.detail[rows]
+        code = self.detail_code(text)
+        return detail == code if code is not None else np.zeros(len(detail), dtype=bool)
+
+    def detail_code(self, text: str) -> int | None:
+        """The code of a detail text (None: no row has it)."""
+        return self.details.index(text) if text in self.details else None
 
     @cached_property
     def task_count(self) -> int:
@@ -102,6 +125,32 @@ class EventArrays:
     @cached_property
     def conversation_count(self) -> int:
         return max(int(self.conversation.max()) + 1, 1) if len(self) else 1
+
+
+COPY_BLOCK = 1 << 14  # rows copied at a time: a block stays in cache for all its fields
+
+
+def _columns(rows: np.ndarray, widths: dict[str, type[np.integer[Any]]]) -> list[Ints]:
+    """Contiguous copies of some fields of the packed rows, in the given integer types,
+    made a block of rows at a time: the log is read from memory once for all the fields
+    (three to four times faster than a whole-log copy per field)."""
+    columns = [np.empty(len(rows), dtype=width) for width in widths.values()]
+    for low in range(0, len(rows), COPY_BLOCK):
+        block = rows[low:low + COPY_BLOCK]
+        for name, column in zip(widths, columns, strict=True):
+            column[low:low + COPY_BLOCK] = block[name]
+    return columns
+
+
+def _runs(codes: list[int]) -> list[tuple[int, int]]:
+    """Sorted codes as runs of consecutive ones: (first, last) of each."""
+    runs: list[tuple[int, int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return runs
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
@@ -163,7 +212,8 @@ def grouped_order(keys: Ints) -> Ints:
     if span >= 1 << 32:
         return np.argsort(keys, kind="stable")
     if low >= -(1 << 15) and low + span < 1 << 15:  # agent codes: one sort, no shift
-        return np.argsort(keys.astype(np.int16), kind="stable")
+        return np.argsort(keys if keys.dtype == np.int16 else keys.astype(np.int16),
+                          kind="stable")
     shifted = np.subtract(keys, low, dtype=np.int64)
     order = np.argsort((shifted & 0xFFFF).astype(np.uint16), kind="stable")
     if span < 1 << 16:
@@ -187,6 +237,20 @@ def previous_in_group(keys: Ints, values: Ints, initial: int) -> Ints:
     out = np.empty_like(grouped)
     out[order] = before
     return out
+
+
+def searchsorted_sorted(points: Floats, moments: Floats, side: Literal["left", "right"]) -> Ints:
+    """`np.searchsorted(points, moments, side)`, the same indices, faster when the moments
+    are in order too and far more than the points (an agent's steps against its duty
+    changes, steps against the hours of a grid): the points are placed among the moments,
+    and each moment's index is how many were placed at or before it."""
+    if len(moments) < 2 or not bool(np.all(moments[1:] >= moments[:-1])):
+        found: Ints = np.searchsorted(points, moments, side=side)
+        return found
+    placed = np.searchsorted(moments, points, side="left" if side == "right" else "right")
+    counts: Ints = np.bincount(placed, minlength=len(moments) + 1)[:len(moments)]
+    np.cumsum(counts, out=counts)
+    return counts
 
 
 def quantile_or_inf(values: Floats, q: float) -> float:

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.analysis.agenttime import occupancy_at
 from sim.analysis.context import Context
 from sim.analysis.measures import Measures
-from sim.analysis.timeweighted import hourly_grid, occupancy_at, queued_at, unanswered_at
+from sim.analysis.timeweighted import hourly_grid, queued_at, unanswered_at
 from sim.domain.durations import HOUR
 from sim.engine.eventlog import EVENT_NAMES
 

@@ -67,6 +67,9 @@ ALL = Scope()
 
 
 def _lookup(table: Mask, ids: Ints) -> Mask:
+    if len(ids) and int(ids.min()) >= 0 and int(ids.max()) < len(table):
+        found: Mask = table[ids]  # every id has an entry: one gather
+        return found
     inside = (ids >= 0) & (ids < len(table))
     found = np.zeros(len(ids), dtype=bool)
     found[inside] = table[ids[inside]]
@@ -91,17 +94,26 @@ class Episodes:
 
     def share(self, *events: Event, detail: int | None = None, scope: Scope = ALL) -> float:
         keep = self.kept(scope)
-        hit = np.isin(self.outcome, [_code(e) for e in events]) & keep
+        hit = keep & np.logical_or.reduce([self.outcome == _code(e) for e in events])
         if detail is not None:
             hit &= self.detail == detail
-        total = int(keep.sum())
-        return float(hit.sum() / total) if total else float("nan")
+        total = np.count_nonzero(keep)
+        return np.count_nonzero(hit) / total if total else float("nan")
 
     def kept(self, scope: Scope) -> Mask:
         """Which entries are in `scope`."""
         if not self._last or self._last[0][0] is not scope:
             self._last[:] = [(scope, scope.rows(self.task, self.agent, self.conversation))]
         return self._last[0][1]
+
+
+def _with_a_start(rows: Ints, keys: Ints, is_start: Mask) -> tuple[Ints, Ints]:
+    """The rows (and their keys) whose key has a start among them: the others cannot pair,
+    and leaving them out makes the sort by key shorter (most conversations never Leave)."""
+    started = np.zeros(int(keys.max()) + 2 if len(keys) else 1, dtype=bool)
+    started[keys[is_start]] = True
+    keep = started[keys]
+    return (rows, keys) if keep.all() else (rows[keep], keys[keep])
 
 
 def _code(event: Event) -> int:
@@ -135,6 +147,13 @@ class Measures:
         found: T = held[1]
         return found
 
+    def rows_of(self, *events: Event) -> Ints:
+        """Positions of the rows of any of these events, in time order: found once per
+        Measures (several measures look for the acceptances, the declines and so on)."""
+        def compute() -> Ints:  # 32-bit positions: half the memory held
+            return np.flatnonzero(self.log.where(*events)).astype(np.int32)
+        return self.memo("rows " + " ".join(event.value for event in events), compute)
+
     def skill_of_rows(self, rows: Ints) -> Ints:
         """The skill of the given rows' task, or of their conversation (-1: neither)."""
         log = self.log
@@ -162,12 +181,17 @@ class Measures:
 
     @cached_property
     def _created_rows(self) -> Ints:
-        return np.flatnonzero(self.log.where(_E.TASK_CREATED))
+        return self.rows_of(_E.TASK_CREATED)
 
     @cached_property
     def _created_task(self) -> Ints:
         """The task of each task.created row."""
         return self.log.task[self._created_rows]
+
+    @cached_property
+    def _created_conversation(self) -> Ints:
+        """The conversation of each task.created row (read once from the packed rows)."""
+        return self.log.conversation[self._created_rows]
 
     @cached_property
     def created(self) -> Floats:
@@ -183,8 +207,8 @@ class Measures:
 
     @cached_property
     def _queue_texts(self) -> list[str]:
-        codes = np.unique(self.log.detail[self._created_rows])
-        return [self.log.details[code] for code in codes]
+        present = np.bincount(self.log.detail[self._created_rows], minlength=1)
+        return [self.log.details[code] for code in np.flatnonzero(present)]
 
     @staticmethod
     def _queue_skill(text: str) -> str:
@@ -205,15 +229,13 @@ class Measures:
     @cached_property
     def task_conversation(self) -> Ints:
         out = np.full(self.log.task_count, NONE, dtype=np.int32)
-        rows = self._created_rows
-        out[self._created_task] = self.log.conversation[rows]
+        out[self._created_task] = self._created_conversation
         return out
 
     @cached_property
     def conversation_skill(self) -> Ints:
         out = np.full(self.log.conversation_count, NONE, dtype=np.int16)
-        rows = self._created_rows
-        out[self.log.conversation[rows]] = self.task_skill[self._created_task]
+        out[self._created_conversation] = self.task_skill[self._created_task]
         return out
 
     @cached_property
@@ -230,7 +252,7 @@ class Measures:
     def first(self, event: Event) -> Floats:
         """Per task id: the time of its first `event` row (NaN: none)."""
         def compute() -> Floats:
-            rows = np.flatnonzero(self.log.where(event))
+            rows = self.rows_of(event)
             return first_per(self.log.task[rows], self.log.time[rows], self.log.task_count)
         return self.memo(f"first {event.value}", compute)
 
@@ -266,8 +288,8 @@ class Measures:
                  longest: float) -> Episodes:
         """Each `start` in the cohort paired with the next of `ends` for the same key."""
         log = self.log
-        rows = np.flatnonzero(log.where(start, *ends))
-        keys = key[rows]
+        rows: Ints = np.flatnonzero(log.where(start, *ends))
+        rows, keys = _with_a_start(rows, key[rows], log.event[rows] == _code(start))
         order = grouped_order(keys)
         rows, keys = rows[order], keys[order]
         is_start = log.event[rows] == _code(start)
@@ -300,20 +322,22 @@ class Measures:
         """Per task id: offer outcomes by the horizon, and how many were declines."""
         log = self.log
         decided = log.where(*OFFER_OUTCOMES)
-        declined = log.where(*DECLINES)
+        task, outcome = log.task[decided], log.event[decided]
+        declined = np.isin(outcome, [_code(event) for event in DECLINES])  # among those rows
         size = log.task_count
-        return (np.bincount(log.task[decided], minlength=size),
-                np.bincount(log.task[declined], minlength=size))
+        # counts per task fit 32 bits: half the memory held
+        return (np.bincount(task, minlength=size).astype(np.int32),
+                np.bincount(task[declined], minlength=size).astype(np.int32))
 
     @cached_property
     def reassigned_to_other(self) -> Mask:
         """Per task id: declined at least once, then first accepted (after that decline) by
         an agent that had not declined it before."""
         log, size = self.log, self.log.task_count
-        declines = np.flatnonzero(log.where(*DECLINES))
+        declines = self.rows_of(*DECLINES)
         first_decline = first_index_per(log.task[declines], size)
         first_decline[first_decline >= 0] = declines[first_decline[first_decline >= 0]]
-        accepts = np.flatnonzero(log.where(_E.RESERVATION_ACCEPTED))
+        accepts = self.rows_of(_E.RESERVATION_ACCEPTED)
         after = first_decline[log.task[accepts]]
         accepts = accepts[(after >= 0) & (accepts > after)]
         which = first_index_per(log.task[accepts], size)
@@ -331,6 +355,9 @@ class Measures:
     def next_task_of_conversation(self) -> Ints:
         """Per task id: the conversation's next task (a reactivation's new task), -1: none."""
         tasks = np.flatnonzero(~np.isnan(self.created))
+        # only conversations with more than one task have a next one: the others need no sort
+        shifted = self.task_conversation[tasks] + 1  # -1 (none) too is a group of its own
+        tasks = tasks[(np.bincount(shifted) > 1)[shifted]]
         tasks = tasks[grouped_order(self.task_conversation[tasks])]
         out = np.full(self.log.task_count, NONE, dtype=np.int32)
         same = self.task_conversation[tasks][:-1] == self.task_conversation[tasks][1:]
@@ -340,7 +367,7 @@ class Measures:
     @cached_property
     def first_acceptor(self) -> Ints:
         """Per task id: the agent code of its first acceptance (-1: none)."""
-        rows = np.flatnonzero(self.log.where(_E.RESERVATION_ACCEPTED))
+        rows = self.rows_of(_E.RESERVATION_ACCEPTED)
         first = first_index_per(self.log.task[rows], self.log.task_count)
         out = np.full(self.log.task_count, NONE, dtype=np.int32)
         out[first >= 0] = self.log.agent[rows[first[first >= 0]]]

@@ -1,0 +1,57 @@
+"""The numpy helpers under the KPIs give the same answers as the plain numpy they replace."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pytest
+
+from sim.analysis import eventarrays
+from sim.analysis.eventarrays import EventArrays, searchsorted_sorted
+from sim.domain.lifecycle import Event
+from sim.domain.scenario_file import load_scenario
+from sim.engine.eventlog import EVENT_CODE
+from sim.engine.model import Replication
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_sorted_is_numpys_searchsorted(side: Literal["left", "right"]) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        # small whole numbers as floats: many ties between points and moments
+        points = np.sort(rng.integers(0, 10, int(rng.integers(0, 8))).astype(float))
+        moments = np.sort(rng.integers(-2, 12, int(rng.integers(0, 40))).astype(float))
+        if rng.random() < 0.2:
+            rng.shuffle(moments)  # out of order: the plain search
+        found = searchsorted_sorted(points, moments, side)
+        expected = np.searchsorted(points, moments, side=side)
+        assert found.tolist() == expected.tolist()
+
+
+def test_where_finds_the_rows_of_any_set_of_events() -> None:
+    rng = np.random.default_rng(3)
+    events = list(Event)
+    codes = np.array([EVENT_CODE[e] for e in events], dtype=np.uint8)
+    column = rng.choice(codes, size=2_000)
+    log = EventArrays(np.zeros(len(column)), column, *(np.full(len(column), -1),) * 4,
+                      agents=(), details=())
+    chosen = [events[i:i + 5] for i in range(len(events))] + list(combinations(events, 2))
+    for some in [*chosen, []]:
+        expected = np.isin(column, [EVENT_CODE[e] for e in some])
+        assert np.array_equal(log.where(*some), expected), some
+
+
+def test_from_log_copies_the_packed_fields_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventarrays, "COPY_BLOCK", 7)  # many blocks, the last one short
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["horizon=1d", "warmup=0d"])
+    log = Replication(scenario, 0).run()
+    rows, arrays = log.rows(), EventArrays.from_log(log)
+    assert len(rows) % 7
+    for name in ("event", "task", "agent", "detail"):
+        assert getattr(arrays, name).tolist() == rows[name].tolist(), name
+        assert getattr(arrays, name).flags.c_contiguous
