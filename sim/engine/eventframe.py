@@ -100,20 +100,18 @@ class Splitter:
         task = rows["task"].astype(np.int32)
         conversation = rows["conversation"].astype(np.int32)
         # A row's skill and priority are its task's, or else its conversation's, or none.
-        # (np.take: about twice as fast as indexing with an array.)
         at_task = task + 1
-        skill = np.take(self.task_skill, at_task)
-        priority = np.take(self.task_priority, at_task)
+        skill, priority = self.task_skill[at_task], self.task_priority[at_task]
         without = np.flatnonzero(task < 0)
-        at_conversation = np.take(conversation, without) + 1
-        skill[without] = np.take(self.conversation_skill, at_conversation)
-        priority[without] = np.take(self.conversation_priority, at_conversation)
+        at_conversation = conversation[without] + 1
+        skill[without] = self.conversation_skill[at_conversation]
+        priority[without] = self.conversation_priority[at_conversation]
         time = rows["time"].astype(np.float64)
         stamp = None if start is None else _timestamps(time, start)
         return Columns(log.replication, time, stamp, rows["event"].astype(np.int32), task,
                        conversation, rows["agent"].astype(np.int32), skill, priority,
-                       np.take(self.reason_of, rows["detail"]), tuple(log.agent_names),
-                       self.skills, self.reasons)
+                       self.reason_of[rows["detail"]], tuple(log.agent_names), self.skills,
+                       self.reasons)
 
 
 def _timestamps(time: npt.NDArray[np.float64], start: dt.datetime) -> npt.NDArray[np.datetime64]:
