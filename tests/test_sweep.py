@@ -431,7 +431,9 @@ def test_sweep_format_xlsx(tmp_path: Path) -> None:
                    "--no-events", "--no-figures", "--format", "xlsx")
     assert result.exit_code == 0, result.output
     sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None)
-    assert list(sheets) == ["sweep", "points", "summary", "differences", "overview"]
+    assert list(sheets) == ["sweep", "points", "summary", "differences", "overview",
+                           "sweep_by_skill", "summary_by_skill", "sweep_by_group",
+                           "summary_by_group"]
     pd.testing.assert_frame_equal(sheets["summary"], pd.read_csv(out / "summary.csv"),
                                   check_dtype=False)
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from sim.analysis.results import (
 )
 from sim.analysis.stats import summarize, t_interval
 from sim.analysis.versions import versions
+from sim.analysis.views import views
 from sim.domain.scenario_file import ScenarioError, load_scenario
 from sim.domain.sweep_file import Sweep
 
@@ -76,7 +77,8 @@ class Store:
         leaves out `replication`: the folder names say it (hive partitioning), so that
         `pandas.read_parquet(<sweep>/events)` reads every run as one table."""
         record: dict[str, Any] = {"point": outcome.point, "replication": outcome.replication,
-                                  "seconds": round(outcome.seconds, 3), "kpis": outcome.kpis}
+                                  "seconds": round(outcome.seconds, 3), "kpis": outcome.kpis,
+                                  "by_skill": outcome.by_skill, "by_group": outcome.by_group}
         if outcome.log is not None:
             data = events_bytes(outcome.log)
             atomic_write_bytes(self.events_file(outcome.point, outcome.replication), data)
@@ -85,12 +87,16 @@ class Store:
         atomic_write_text(self.run_file(outcome.point, outcome.replication),
                           json.dumps(record) + "\n")
 
+    def records(self) -> list[dict[str, Any]]:
+        """The committed runs' files, in point and replication order."""
+        records = [json.loads(path.read_text())
+                   for path in (self.root / "runs").glob("point=*/replication=*.json")]
+        return sorted(records, key=lambda record: (record["point"], record["replication"]))
+
     def kpis(self) -> pd.DataFrame:
-        rows = []
-        for path in sorted((self.root / "runs").glob("point=*/replication=*.json")):
-            record = json.loads(path.read_text())
-            rows.append({"point": record["point"], "replication": record["replication"],
-                         **{name: record["kpis"][name] for name in KPI_NAMES}})
+        rows = [{"point": record["point"], "replication": record["replication"],
+                 **{name: record["kpis"][name] for name in KPI_NAMES}}
+                for record in self.records()]
         frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
         return counts_as_integers(frame.sort_values(["point", "replication"], ignore_index=True))
 
@@ -202,6 +208,8 @@ class SweepResult:
     points: pd.DataFrame  # point, settings...
     summary: pd.DataFrame  # point, kpi, mean, ci_low, ci_high, n
     differences: pd.DataFrame  # point, kpi, mean, ci_low, ci_high, n (paired, vs base)
+    # sweep_by_skill, summary_by_skill, sweep_by_group, summary_by_group (see part_tables)
+    parts: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def settings_frame(sweep: Sweep) -> pd.DataFrame:
@@ -225,7 +233,31 @@ def aggregate(sweep: Sweep, store: Store, replications: int) -> SweepResult:
     differences = paired_differences(kpis, sweep.base_point)
     return SweepResult(points.merge(kpis, on="point"), points,
                        summary[["point", "kpi", "mean", "ci_low", "ci_high", "n"]],
-                       differences)
+                       differences, part_tables(store, replications))
+
+
+def part_tables(store: Store, replications: int) -> dict[str, pd.DataFrame]:
+    """Per point, the per-skill and per-group tables `ccsim run` writes (kpis_by_skill.csv
+    and summary_by_skill.csv, the same by group), with a point column first: sweep_by_skill,
+    summary_by_skill, sweep_by_group and summary_by_group. Over the runs that kept them: a
+    run committed by a version before they were kept has none (its point's `n` says so)."""
+    runs: dict[int, list[Outcome]] = {}
+    for record in store.records():
+        if record["replication"] < replications and "by_skill" in record:
+            runs.setdefault(record["point"], []).append(Outcome(
+                record["point"], record["replication"], {}, 0.0,
+                by_skill=record["by_skill"], by_group=record["by_group"]))
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for point, outcomes in runs.items():
+        for view in views(outcomes):
+            tables.setdefault(f"sweep_by_{view.key}", []).append(_with_point(view.kpis, point))
+            tables.setdefault(f"summary_by_{view.key}", []).append(
+                _with_point(view.summary, point))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
+
+
+def _with_point(frame: pd.DataFrame, point: int) -> pd.DataFrame:
+    return frame.assign(point=point)[["point", *frame.columns]]
 
 
 def paired_differences(kpis: pd.DataFrame, base: int) -> pd.DataFrame:
@@ -251,7 +283,7 @@ def write_outputs(sweep: Sweep, store: Store, result: SweepResult, wall: float,
                   extra: dict[str, Any], workbook: bool = False) -> None:
     root = store.root
     tables = {"sweep": result.kpis, "points": result.points, "summary": result.summary,
-              "differences": result.differences, "overview": overview(result)}
+              "differences": result.differences, "overview": overview(result), **result.parts}
     for name, frame in tables.items():
         atomic_write_text(root / f"{name}.csv", csv_text(frame))
     if workbook:

@@ -61,6 +61,34 @@ class SweepResults:
         same replications (mean, 95% CI, n); zero with no interval at the base point."""
         return self._with_settings("differences.csv")
 
+    @functools.cached_property
+    def by_skill(self) -> pd.DataFrame:
+        """One row per point, skill and KPI (the KPIs with a per-skill view): settings, skill,
+        kpi, mean, ci_low, ci_high, n; as `ccsim run`'s summary_by_skill.csv, per point."""
+        return self._parts("summary_by_skill.csv")
+
+    @functools.cached_property
+    def by_group(self) -> pd.DataFrame:
+        """One row per point, agent group and KPI: settings, group, kpi, mean, 95% CI, n."""
+        return self._parts("summary_by_group.csv")
+
+    @functools.cached_property
+    def kpis_by_skill(self) -> pd.DataFrame:
+        """One row per point, replication and skill: settings, then the per-skill KPIs."""
+        return self._parts("sweep_by_skill.csv")
+
+    @functools.cached_property
+    def kpis_by_group(self) -> pd.DataFrame:
+        """One row per point, replication and agent group: settings, then its KPIs."""
+        return self._parts("sweep_by_group.csv")
+
+    def _parts(self, name: str) -> pd.DataFrame:
+        if not (self.folder / name).is_file():
+            raise FileNotFoundError(f"{self.folder / name}: this folder's runs were made by "
+                                    "a version that kept no per-skill or per-group KPIs; "
+                                    "run the sweep again into a new folder to get them")
+        return self._with_settings(name)
+
     @property
     def base_point(self) -> int:
         return int(self.manifest["base_point"])
