@@ -108,3 +108,28 @@ def test_a_folder_without_any_says_so(tmp_path: Path) -> None:
         (out / f"{name}.csv").unlink()
     with pytest.raises(FileNotFoundError, match="per-skill or per-group"):
         _ = sim.open(out).by_skill
+
+
+def test_the_report_shows_each_points_tables(out: Path, tmp_path: Path) -> None:
+    page = sim.report(out, tmp_path / "report.html").read_text(encoding="utf-8")
+    for what in ("skill", "agent group"):
+        start = page.index(f"<h2>KPIs by {what}</h2>")
+        section = page[start:page.index("</section>", start)]
+        assert section.count("<details><summary>point ") == 2
+        assert "<code>reservations</code>" in section
+    tech = page[page.index("<h2>KPIs by skill</h2>"):]
+    assert '<th class="num">billing</th><th class="num">tech</th>' in tech
+
+
+def test_a_report_has_none_for_one_skill_and_one_group(tmp_path: Path) -> None:
+    one = BASE.replace("skills: {billing: 0.6, tech: 0.4}", "skills: {tech: 1.0}").replace(
+        "    skills: [billing, tech]\n", "    skills: [tech]\n").split("  - name: tech")[0]
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "base.yaml").write_text(one, encoding="utf-8")
+    (folder / "sweep.yaml").write_text(SWEEP, encoding="utf-8")
+    result = ccsim("sweep", folder / "sweep.yaml", "--out", folder / "out", *QUICK)
+    assert result.exit_code == 0, result.output
+    page = sim.report(folder / "out").read_text(encoding="utf-8")
+    assert "KPIs by" not in page
+    assert len(pd.read_csv(folder / "out" / "summary_by_skill.csv"))  # kept all the same

@@ -89,7 +89,7 @@ def views(run: Run) -> list[Markup]:
     found = []
     for key, frame, what in (("skill", run.by_skill, "skill"),
                              ("group", run.by_group, "agent group")):
-        if _several(frame, key):
+        if several(frame, key):
             found.append(section(f"KPIs by {what}", paragraph(
                 f"Mean over the replications with its 95% confidence interval, per {what}.",
                 css="note"), *view_table(frame, key, what, run.scenario), anchor=f"by-{key}"))
@@ -119,13 +119,13 @@ def figures(run: Run) -> list[Markup]:
     shown = [image(path.read_bytes(), CAPTIONS.get(path.stem, path.stem))
              for path in run.figures] or [paragraph(
                  "This run was made without its figures (--no-figures).", css="note")]
-    if _several(run.by_skill, "skill"):
+    if several(run.by_skill, "skill"):
         shown.append(drawn(run.plot.by_skill(), "Headline KPIs by skill (mean and 95% CI)"))
-    if _several(run.by_group, "group"):
+    if several(run.by_group, "group"):
         shown.append(drawn(run.plot.by_group(), "KPIs by agent group (mean and 95% CI)"))
     return shown
 
 
-def _several(frame: pd.DataFrame, key: str) -> bool:
+def several(frame: pd.DataFrame, key: str) -> bool:
     """Whether a per-skill (per-group) table has more than one skill (group) to show."""
     return len(frame) > 0 and frame[key].nunique() > 1

@@ -35,6 +35,7 @@ from sim.analysis.report_parts import (
     kpi_name,
     scenario_facts,
 )
+from sim.analysis.report_run import several, view_table
 from sim.analysis.sweep import DEFAULT_KPIS
 from sim.analysis.sweep_results import Comparison, SweepResults
 from sim.analysis.undefined import why_undefined
@@ -53,6 +54,8 @@ def numbers_by_point(frame: pd.DataFrame) -> dict[tuple[int, str], Numbers]:
 
 class SweepReport:
     """The sections of a sweep's (or a comparison's) report, read from its results."""
+
+    unit = "point"  # what the report calls one of the things compared
 
     def __init__(self, results: SweepResults) -> None:
         self.results = results
@@ -108,6 +111,24 @@ class SweepReport:
                  *(self.change_cell(p, kpi) for p in others if with_changes)]
                 for kpi in kpis]
         return table(["KPI", *header], rows)
+
+    def views(self) -> list[Markup]:
+        """Per point, its per-skill and per-group tables (folded), each when there is more
+        than one skill (group); none for a folder whose runs did not keep them."""
+        found = []
+        for key, what in (("skill", "skill"), ("group", "agent group")):
+            try:
+                frame: pd.DataFrame = getattr(self.results, f"by_{key}")
+            except FileNotFoundError:
+                continue
+            if several(frame, key):
+                found.append(section(f"KPIs by {what}", paragraph(
+                    f"Mean over the replications with its 95% confidence interval, per {what}"
+                    f" at each {self.unit}.", css="note"), *(
+                        details(self.label(point), *view_table(
+                            frame[frame["point"] == point], key, what, self.scenario(point)))
+                        for point in self.points), anchor=f"by-{key}"))
+        return found
 
     def _point_name(self, point: int) -> Cell:
         name = self.label(point)
@@ -182,6 +203,7 @@ def sweep_body(results: SweepResults) -> list[Cell]:
         section("Paired differences against the base point",
                 paragraph(SIGNIFICANCE, css="note"),
                 report.by_point(report.change_cell, report.kpis), anchor="differences"),
+        *report.views(),
         section("Every KPI", details(f"every KPI at every point ({len(KPI_NAMES)} KPIs)",
                                      report.by_kpi(list(KPI_NAMES), with_changes=False)),
                 anchor="every-kpi"),
@@ -192,6 +214,8 @@ def sweep_body(results: SweepResults) -> list[Cell]:
 # comparisons -------------------------------------------------------------------------------
 
 class ComparisonReport(SweepReport):
+    unit = "scenario"
+
     def label(self, point: int) -> str:
         return str(self.results.points.set_index("point").loc[point, "scenario"])
 
@@ -218,6 +242,7 @@ def comparison_body(results: Comparison) -> list[Cell]:
             report.by_kpi(report.kpis, with_changes=True),
             details(f"every KPI ({len(KPI_NAMES)})",
                     report.by_kpi(list(KPI_NAMES), with_changes=True)), anchor="kpis"),
+        *report.views(),
         section("The scenarios", *(details(f"{report.label(p)}: settings",
                                            scenario_facts(report.scenario(p)))
                                    for p in report.points),
