@@ -29,7 +29,7 @@ from sim.analysis.umask import share_file
 from sim.analysis.versions import versions
 from sim.domain.scenario import Scenario
 from sim.domain.scenario_file import dump_scenario
-from sim.engine.eventframe import EVENT_NAMES, Columns, Splitter, frame_of
+from sim.engine.eventframe import EVENT_NAMES, FRAME_COLUMNS, Columns, Splitter, frame_of
 from sim.engine.eventlog import EventLog
 
 SCENARIO, KPIS, SUMMARY, EVENTS, MANIFEST, FIGURES = (
@@ -147,7 +147,7 @@ _DICTIONARY = ["event", "agent", "skill", "reason"]
 _DELTA = ["timestamp", "task", "conversation"]
 PARQUET: dict[str, Any] = {
     "compression": {name: "none" if name in _DICTIONARY + _DELTA else "zstd"
-                    for name in ("replication", "time", "priority", *_DICTIONARY, *_DELTA)},
+                    for name in FRAME_COLUMNS},
     "use_dictionary": _DICTIONARY,
     "column_encoding": dict.fromkeys(_DELTA, "DELTA_BINARY_PACKED"),
     "write_statistics": ["replication", "time"],

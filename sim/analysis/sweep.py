@@ -93,12 +93,6 @@ class Store:
                    for path in (self.root / "runs").glob("point=*/replication=*.json")]
         return sorted(records, key=lambda record: (record["point"], record["replication"]))
 
-    def kpis(self) -> pd.DataFrame:
-        rows = [{"point": record["point"], "replication": record["replication"],
-                 **{name: record["kpis"][name] for name in KPI_NAMES}}
-                for record in self.records()]
-        frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
-        return counts_as_integers(frame.sort_values(["point", "replication"], ignore_index=True))
 
 
 def identity(sweep: Sweep) -> str:
@@ -223,8 +217,17 @@ def setting_text(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) else json.dumps(value)
 
 
+def kpi_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per committed run: point, replication, every KPI."""
+    rows = [{"point": record["point"], "replication": record["replication"],
+             **{name: record["kpis"][name] for name in KPI_NAMES}} for record in records]
+    frame = pd.DataFrame(rows, columns=["point", "replication", *KPI_NAMES])
+    return counts_as_integers(frame.sort_values(["point", "replication"], ignore_index=True))
+
+
 def aggregate(sweep: Sweep, store: Store, replications: int) -> SweepResult:
-    kpis = store.kpis()
+    records = store.records()  # every run's file, read once for all the tables
+    kpis = kpi_table(records)
     kpis = kpis[kpis["replication"] < replications]
     points = settings_frame(sweep)
     summary = pd.concat([
@@ -233,16 +236,17 @@ def aggregate(sweep: Sweep, store: Store, replications: int) -> SweepResult:
     differences = paired_differences(kpis, sweep.base_point)
     return SweepResult(points.merge(kpis, on="point"), points,
                        summary[["point", "kpi", "mean", "ci_low", "ci_high", "n"]],
-                       differences, part_tables(store, replications))
+                       differences, part_tables(records, replications))
 
 
-def part_tables(store: Store, replications: int) -> dict[str, pd.DataFrame]:
+def part_tables(records: list[dict[str, Any]], replications: int
+                ) -> dict[str, pd.DataFrame]:
     """Per point, the per-skill and per-group tables `ccsim run` writes (kpis_by_skill.csv
     and summary_by_skill.csv, the same by group), with a point column first: sweep_by_skill,
     summary_by_skill, sweep_by_group and summary_by_group. Over the runs that kept them: a
     run committed by a version before they were kept has none (its point's `n` says so)."""
     runs: dict[int, list[Outcome]] = {}
-    for record in store.records():
+    for record in records:
         if record["replication"] < replications and "by_skill" in record:
             runs.setdefault(record["point"], []).append(Outcome(
                 record["point"], record["replication"], {}, 0.0,
