@@ -138,17 +138,7 @@ class Agent(Candidate):
     def carry_on(self, kind: int, task: Task, work: float, started: bool) -> None:
         """Take up again work an earlier run left in these hands, `work` seconds still to
         do; `started`: its worker.work.started row is in the log already."""
-        now = self.agenda.now
-        start, finish = self.calendar.span(now, work)
-        self._doing(kind, task, start, work)
-        if not started:
-            if start > now:
-                if start != math.inf:
-                    self.agenda.at(start, self._work_started_later, (kind, task, finish))
-                return
-            self.recorder.work_started(self, task, self._work_detail[kind])
-        if finish != math.inf:
-            self.agenda.at(finish, self._done[kind], task)
+        self._begin(kind, task, work, started)
 
     def _shift_start(self, _: None) -> None:
         self.agenda.first_at(self.calendar.ends[self._shift], self.index, self._shift_end,
@@ -280,15 +270,20 @@ class Agent(Candidate):
             self.doing = None
 
     def _take_up(self, kind: int, task: Task) -> None:
+        self._begin(kind, task, self._work_time[kind](), False)
+
+    def _begin(self, kind: int, task: Task, work: float, started: bool) -> None:
+        """The hands take up `work` seconds of on-duty work; `started`: already begun (its
+        worker.work.started row was written by an earlier run)."""
         now = self.agenda.now
-        work = self._work_time[kind]()
         start, finish = self.calendar.span(now, work)
         self._doing(kind, task, start, work)
-        if start > now:  # off duty: the hands take it up when the next duty starts
-            if start != math.inf:
-                self.agenda.at(start, self._work_started_later, (kind, task, finish))
-            return
-        self.recorder.work_started(self, task, self._work_detail[kind])
+        if not started:
+            if start > now:  # off duty: the hands take it up when the next duty starts
+                if start != math.inf:
+                    self.agenda.at(start, self._work_started_later, (kind, task, finish))
+                return
+            self.recorder.work_started(self, task, self._work_detail[kind])
         if finish != math.inf:  # at(finish), with its arithmetic: now + (finish - now)
             self.agenda.at_time(now + (finish - now), self._done[kind], task)
 
