@@ -596,10 +596,14 @@ def test_more_replications_resume_the_same_sweep(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130_and_resumes(tmp_path: Path, workers: str) -> None:
     path = make(tmp_path / "sweep", HEAVY, HEAVY_BASE)
     out = tmp_path / "out"
-    runs = 8  # 4 points x 2 replications
+    # 4 points x 6 replications: the runs left after the first take seconds, far longer than
+    # the signal needs (with 2 replications a pool of 2 sometimes finished them all first)
+    replications = 6
+    runs = 4 * replications
     # A terminal's Ctrl-C reaches the whole process group (pool workers too): the pool
     # case gets its own group and the signal is sent to all of it.
-    process = subprocess.Popen(command(path, out, "-w", workers, "-q", "-r", "2"), cwd=ROOT,
+    process = subprocess.Popen(command(path, out, "-w", workers, "-q", "-r", str(replications)),
+                               cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=workers != "1")
     try:
@@ -625,10 +629,10 @@ def test_ctrl_c_exits_130_and_resumes(tmp_path: Path, workers: str) -> None:
     assert 1 <= saved < runs
     assert (f"interrupted: {saved} runs are saved in {out}; run the same command again to "
             "finish the rest") in stderr
-    again = ccsim("sweep", path, "--out", out, "-w", "1", "-q", "-r", "2")
+    again = ccsim("sweep", path, "--out", out, "-w", "1", "-q", "-r", str(replications))
     assert again.exit_code == 0, again.output
     assert f"{runs - saved} runs now, {saved} resumed from before" in again.stdout
-    assert pairs(out) == list(itertools.product(range(4), range(2)))
+    assert pairs(out) == list(itertools.product(range(4), range(replications)))
     assert len(pd.read_csv(out / "sweep.csv")) == runs
 
 
