@@ -1,7 +1,11 @@
 """The engine's time: pending calls as SimPy events, and the calendar's boundaries.
 
-SimPy stays the kernel: every pending call is a SimPy event, so SimPy advances time and
-orders each instant exactly as it orders its own events (by schedule order). Calls due at
+SimPy stays the kernel: every pending call is a SimPy event, with the time and id SimPy's
+schedule would give it, so SimPy advances time and orders each instant exactly as it orders
+its own events (by schedule order). The calls wait on the agenda's own heap, and the earliest
+of them also on SimPy's schedule: the order is the same, but SimPy's heap stays a few entries
+long, and the agenda's compares two floats where SimPy's compares two tuples (at 2000 agents,
+half as many instructions per task on the heaps; docs/architecture.md). Calls due at
 the current instant that are made while it runs (a dispatch, an instant accept, a zero-length
 wrap-up) wait in a FIFO and run when the instant's last event has; that is where SimPy would
 put a zero-delay event, without the cost of one. Shift starts and ends, known from the start,
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import simpy
 from simpy.events import NORMAL
@@ -61,14 +65,65 @@ def _fire(timer: Timer) -> None:
         timer.fn(timer.arg)
 
 
-class _Call:
-    """A pending call on SimPy's schedule: what SimPy's step needs of an event (`callbacks`,
-    `_ok`), already triggered, and what to call. Not a simpy.Event subclass: that would give
-    every call a per-instance dict, the largest part of its cost in the compiled engine."""
+class Ranked:
+    """An entry of a heap kept by `push` and `pop`: ordered by `at`, then by `order`."""
 
-    __slots__ = ("_ok", "_value", "arg", "callbacks", "fn")
+    __slots__ = ("at", "order")
 
-    def __init__(self, run: Runs, fn: Call, arg: Any) -> None:
+    def __init__(self, at: float, order: int) -> None:
+        self.at = at
+        self.order = order
+
+
+def _before(a: Ranked, b: Ranked) -> bool:
+    return a.at < b.at or (a.at == b.at and a.order < b.order)
+
+
+def push(heap: list[Ranked], entry: Ranked) -> None:
+    """heapq.heappush, comparing two floats where heapq compares two tuples (which costs
+    several times as many instructions, and a deeper heap pays it at every level)."""
+    heap.append(entry)
+    i = len(heap) - 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        above = heap[parent]
+        if not _before(entry, above):
+            break
+        heap[i] = above
+        i = parent
+    heap[i] = entry
+
+
+def pop(heap: list[Ranked]) -> Ranked:
+    """heapq.heappop, likewise (the heap is not empty)."""
+    last = heap.pop()
+    if not heap:
+        return last
+    first, size, i = heap[0], len(heap), 0
+    while (child := 2 * i + 1) < size:
+        below = heap[child]
+        if child + 1 < size and _before(heap[child + 1], below):
+            child += 1
+            below = heap[child]
+        if not _before(below, last):
+            break
+        heap[i] = below
+        i = child
+    heap[i] = last
+    return first
+
+
+class _Call(Ranked):
+    """A pending call: on the agenda's own heap, in SimPy's order (`at` is its time, `order`
+    the id SimPy's counter gave it), and, once it is the earliest there, on SimPy's schedule
+    too, as what SimPy's step needs of an event (`callbacks`, `_ok`), already triggered.
+    Not a simpy.Event subclass: that would give every call a per-instance dict, the largest
+    part of its cost in the compiled engine."""
+
+    __slots__ = ("_ok", "_value", "arg", "callbacks", "fn", "woken")
+
+    def __init__(self, run: Runs, fn: Call, arg: Any, time: float, eid: int) -> None:
+        super().__init__(time, eid)
         # SimPy only iterates over the callbacks, then sets them to None: every call can
         # share one tuple instead of allocating a list.
         self.callbacks: Runs | None = run
@@ -76,11 +131,12 @@ class _Call:
         self._ok = True
         self.fn = fn
         self.arg = arg
+        self.woken = False  # on SimPy's schedule
 
 
 class Agenda:
     __slots__ = ("_calendar", "_calendar_wake", "_env", "_event_ids", "_firing", "_lines",
-                 "_queue", "_runs", "_soon", "now")
+                 "_queue", "_runs", "_soon", "_timed", "now")
 
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
@@ -88,6 +144,10 @@ class Agenda:
         # calls go on it as env.schedule puts them, without that Python-level call.
         self._queue: Schedule = env._queue  # type: ignore[assignment]
         self._event_ids: Iterator[int] = env._eid
+        # Every timed call, in SimPy's order; only the earliest need be on SimPy's schedule,
+        # with the time and id it would have had there, so SimPy runs them in the same
+        # order while comparing few entries (a tuple comparison costs far more than these).
+        self._timed: list[Ranked] = []
         self.now: float = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
         # timed events are done, since each comes after every one of them (they were all
@@ -107,14 +167,22 @@ class Agenda:
         if time == self.now and self._firing:
             self._soon.append((fn, arg))
         else:
-            self._schedule(time, _Call(self._runs, fn, arg))
+            self._schedule(time, fn, arg)
 
-    def _schedule(self, time: float, call: _Call) -> None:
+    def _schedule(self, time: float, fn: Call, arg: Any) -> None:
         """What env.schedule(call, NORMAL, time - now) does, with its arithmetic. While an
         instant runs, SimPy's clock is `now` (set from it), so it is not read again."""
         clock = self.now if self._firing else self._env._now
-        heappush(self._queue, (clock + (time - self.now), PRIORITY, next(self._event_ids),
-                               call))
+        call = _Call(self._runs, fn, arg, clock + (time - self.now), next(self._event_ids))
+        timed = self._timed
+        push(timed, call)
+        if timed[0] is call:
+            self._wake(call)
+
+    def _wake(self, call: _Call) -> None:
+        """Put the earliest call on SimPy's schedule, as env.schedule would have."""
+        call.woken = True
+        heappush(self._queue, (call.at, PRIORITY, call.order, call))
 
     def soon(self, fn: Call, arg: Any) -> None:
         """Call fn(arg) at the end of this instant, after everything already due now."""
@@ -163,7 +231,7 @@ class Agenda:
     def _wake_calendar(self, time: float) -> None:
         """Make sure some SimPy event happens at `time`, so the boundary due then runs."""
         self._calendar_wake = time
-        self._schedule(time, _Call(self._runs, _nothing, None))
+        self._schedule(time, _nothing, None)
 
     def _calendar_due(self) -> None:
         """Run the boundaries due now, first in the instant (before any other call)."""
@@ -180,6 +248,13 @@ class Agenda:
         env = self._env
         self.now = now = env._now  # what env.now returns, without a Python-level property
         self._firing = True
+        timed = self._timed
+        ran = pop(timed)
+        assert ran is event, "SimPy ran a call out of the agenda's order"
+        if timed:
+            first = cast(_Call, timed[0])
+            if not first.woken:
+                self._wake(first)
         try:
             if self._calendar and self._calendar[0][0] <= now:
                 self._calendar_due()
@@ -193,9 +268,17 @@ class Agenda:
         finally:
             self._firing = False
 
-    @property
-    def pending(self) -> int:
-        return len(self._queue) + len(self._soon)
+    def pending(self) -> list[tuple[float, object]]:
+        """(time, SimPy event) of everything still to happen, earliest first: the calls,
+        then whatever else is on SimPy's schedule (the stop of `run(until)`)."""
+        calls = sorted(self._timed, key=lambda call: (call.at, call.order))
+        others = [(time, event) for time, _, _, event in sorted(self._queue, key=_order)
+                  if not isinstance(event, _Call)]
+        return [(call.at, call) for call in calls] + others
+
+
+def _order(entry: tuple[float, int, int, object]) -> tuple[float, int, int]:
+    return entry[0], entry[1], entry[2]
 
 
 class DelayLine:

@@ -71,7 +71,7 @@ class _Reader:
 
     def _read_agenda(self) -> None:
         kinds = self._kinds()
-        for time, _, _, call in self.r.agenda._queue:
+        for time, call in self.r.agenda.pending():
             if not isinstance(call, _Call) and not getattr(call, "callbacks", None):
                 continue  # the stop of `run(until)`: SimPy leaves it queued, with no callback
             fn, arg = getattr(call, "fn", None), getattr(call, "arg", None)

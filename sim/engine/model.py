@@ -8,7 +8,13 @@ from collections.abc import Callable, Iterator
 
 import simpy
 
-from sim.domain.calendar import DutyCalendar, absent_days, duty_intervals, working_days
+from sim.domain.calendar import (
+    DutyCalendar,
+    Interval,
+    absent_days,
+    duty_intervals,
+    working_days,
+)
 from sim.domain.carried import Carried, EndState
 from sim.domain.distributions import uniforms
 from sim.domain.lifecycle import Activity
@@ -113,10 +119,16 @@ class Replication:
             self.streams.generator(f"agents.{group.name}.absence_length"))
         workdays = working_days(group.shift, scenario.start, scenario.horizon)
         calendars = []
+        # Agents on the same duty share one calendar (it is only read): the cache then holds
+        # one where it would hold one per agent, each read at every piece of work.
+        shared: dict[tuple[Interval, ...], DutyCalendar] = {}
         for _ in range(group.count):
             off = absent_days(workdays, absence.probability_per_day, uniform, length)
-            calendars.append(DutyCalendar(
-                duty_intervals(group.shift, scenario.start, scenario.horizon, off)))
+            duty = tuple(duty_intervals(group.shift, scenario.start, scenario.horizon, off))
+            calendar = shared.get(duty)
+            if calendar is None:
+                calendar = shared[duty] = DutyCalendar(list(duty))
+            calendars.append(calendar)
         return calendars
 
     # scripted runs -------------------------------------------------------------------------

@@ -8,11 +8,11 @@ happened to since the last one.
 from __future__ import annotations
 
 import heapq
-from typing import Protocol
+from typing import Protocol, cast
 
 from sim.domain.scenario import Flex
 from sim.engine import codes
-from sim.engine.clock import Agenda, Call
+from sim.engine.clock import Agenda, Call, Ranked, pop, push
 from sim.engine.codes import T_PENDING, TTL_RUNS_IN
 from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
@@ -39,6 +39,18 @@ class TaskQueue:
         return heapq.heappop(self._heap)[3]
 
 
+class Listing(Ranked):
+    """An agent in a pool, by its last-reserved time, then its index (R2); valid while the
+    agent's version is the one it was listed with."""
+
+    __slots__ = ("agent", "version")
+
+    def __init__(self, agent: Candidate) -> None:
+        super().__init__(agent.last_reserved, agent.index)
+        self.agent = agent
+        self.version = agent.version
+
+
 class AgentPool:
     """One skill's eligible agents, the one reserved least recently first (R2).
 
@@ -49,16 +61,19 @@ class AgentPool:
     __slots__ = ("_heap",)
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, int, Candidate]] = []
+        self._heap: list[Ranked] = []
 
     def add(self, agent: Candidate) -> None:
-        heapq.heappush(self._heap, (agent.last_reserved, agent.index, agent.version, agent))
+        push(self._heap, Listing(agent))
 
     def top(self) -> Candidate | None:
         heap = self._heap
-        while heap and heap[0][2] != heap[0][3].version:
-            heapq.heappop(heap)
-        return heap[0][3] if heap else None
+        while heap:
+            first = cast(Listing, heap[0])
+            if first.version == first.agent.version:
+                return first.agent
+            pop(heap)
+        return None
 
     def choose(self, task: Task) -> Candidate | None:
         """The longest-idle agent that has not declined `task` (R4)."""
@@ -72,9 +87,9 @@ class AgentPool:
             if agent.index not in avoid:
                 chosen = agent
                 break
-            skipped.append(heapq.heappop(self._heap))
+            skipped.append(pop(self._heap))
         for entry in skipped:
-            heapq.heappush(self._heap, entry)
+            push(self._heap, entry)
         return chosen
 
 

@@ -1,0 +1,76 @@
+"""The agenda's own heap (sim.engine.clock): calls run in exactly the order SimPy would run
+them as its own events, ties included, and the heap functions order as heapq would."""
+
+from __future__ import annotations
+
+import heapq
+
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.engine.clock import Agenda, Ranked, pop, push
+
+KEYS = st.lists(st.tuples(st.integers(0, 5).map(float), st.integers(0, 3)), max_size=60)
+
+
+@given(KEYS)
+def test_pop_gives_the_entries_in_heapq_order(keys: list[tuple[float, int]]) -> None:
+    heap: list[Ranked] = []
+    for at, order in keys:
+        push(heap, Ranked(at, order))
+    popped = [pop(heap) for _ in keys]
+    assert [(entry.at, entry.order) for entry in popped] == sorted(keys)
+    assert heap == []
+
+
+@given(KEYS, st.lists(st.booleans(), max_size=60))
+def test_pushes_between_pops_keep_the_order(keys: list[tuple[float, int]],
+                                             pops: list[bool]) -> None:
+    ours: list[Ranked] = []
+    reference: list[tuple[float, int]] = []
+    for (at, order), then_pop in zip(keys, pops + [False] * len(keys), strict=False):
+        push(ours, Ranked(at, order))
+        heapq.heappush(reference, (at, order))
+        if then_pop:
+            entry = pop(ours)
+            assert (entry.at, entry.order) == heapq.heappop(reference)
+    assert sorted((entry.at, entry.order) for entry in ours) == sorted(reference)
+
+
+DELAYS = st.lists(st.tuples(st.integers(0, 4).map(float), st.booleans()), min_size=1,
+                  max_size=40)
+
+
+def _order_of(delays: list[tuple[float, bool]], through_agenda: bool) -> list[int]:
+    """Labels in the order they run: each is scheduled at time 0 with its delay, through the
+    agenda where the flag says so (if `through_agenda`), else as a plain SimPy timeout."""
+    env = simpy.Environment()
+    agenda = Agenda(env)
+    ran: list[int] = []
+    for label, (delay, on_agenda) in enumerate(delays):
+        if through_agenda and on_agenda:
+            agenda.after(delay, ran.append, label)
+        else:
+            env.timeout(delay).callbacks.append(lambda _, label=label: ran.append(label))
+    env.run()
+    return ran
+
+
+@settings(max_examples=200)
+@given(DELAYS)
+def test_agenda_calls_run_where_simpy_would_run_them(delays: list[tuple[float, bool]]
+                                                     ) -> None:
+    assert _order_of(delays, through_agenda=True) == _order_of(delays, through_agenda=False)
+
+
+def test_pending_lists_the_calls_earliest_first_then_simpys_own_events() -> None:
+    env = simpy.Environment()
+    agenda = Agenda(env)
+    for delay in (3.0, 1.0, 2.0, 1.0):
+        agenda.after(delay, print, delay)
+    stop = env.timeout(10.0)
+    pending = agenda.pending()
+    assert [time for time, _ in pending] == [1.0, 1.0, 2.0, 3.0, 10.0]
+    assert [getattr(call, "arg", None) for _, call in pending][:4] == [1.0, 1.0, 2.0, 3.0]
+    assert pending[-1][1] is stop
