@@ -25,6 +25,7 @@ COMPILED = [
     "sim/engine/eventlog.py",
     "sim/engine/recorder.py",
     "sim/engine/router.py",
+    "sim/engine/timeline.py",
 ]
 
 # Type-check for compilation only. The libraries the engine imports (simpy, numpy) are build

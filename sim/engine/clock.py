@@ -2,10 +2,10 @@
 
 SimPy stays the kernel: every pending call is a SimPy event, with the time and id SimPy's
 schedule would give it, so SimPy advances time and orders each instant exactly as it orders
-its own events (by schedule order). The calls wait on the agenda's own heap, and the earliest
-of them also on SimPy's schedule: the order is the same, but SimPy's heap stays a few entries
-long, and the agenda's compares two floats where SimPy's compares two tuples (at 2000 agents,
-half as many instructions per task on the heaps; docs/architecture.md). Calls due at
+its own events (by schedule order). The calls wait on the agenda's own timeline, a calendar
+queue (sim.engine.timeline), and the earliest of them also on SimPy's schedule: the order is
+the same, but SimPy's heap stays a few entries long and a call costs the same however many
+are pending (docs/architecture.md, "Measured scaling"). Calls due at
 the current instant that are made while it runs (a dispatch, an instant accept, a zero-length
 wrap-up) wait in a FIFO and run when the instant's last event has; that is where SimPy would
 put a zero-delay event, without the cost of one. Shift starts and ends, known from the start,
@@ -27,6 +27,8 @@ from typing import Any, Final, cast
 
 import simpy
 from simpy.events import NORMAL
+
+from sim.engine.timeline import Dated, Timeline, by_time
 
 Call = Callable[[Any], object]
 Schedule = list[tuple[float, int, int, object]]  # SimPy's queue: (time, priority, id, event)
@@ -65,55 +67,7 @@ def _fire(timer: Timer) -> None:
         timer.fn(timer.arg)
 
 
-class Ranked:
-    """An entry of a heap kept by `push` and `pop`: ordered by `at`, then by `order`."""
-
-    __slots__ = ("at", "order")
-
-    def __init__(self, at: float, order: int) -> None:
-        self.at = at
-        self.order = order
-
-
-def _before(a: Ranked, b: Ranked) -> bool:
-    return a.at < b.at or (a.at == b.at and a.order < b.order)
-
-
-def push(heap: list[Ranked], entry: Ranked) -> None:
-    """heapq.heappush, comparing two floats where heapq compares two tuples (which costs
-    several times as many instructions, and a deeper heap pays it at every level)."""
-    heap.append(entry)
-    i = len(heap) - 1
-    while i > 0:
-        parent = (i - 1) >> 1
-        above = heap[parent]
-        if not _before(entry, above):
-            break
-        heap[i] = above
-        i = parent
-    heap[i] = entry
-
-
-def pop(heap: list[Ranked]) -> Ranked:
-    """heapq.heappop, likewise (the heap is not empty)."""
-    last = heap.pop()
-    if not heap:
-        return last
-    first, size, i = heap[0], len(heap), 0
-    while (child := 2 * i + 1) < size:
-        below = heap[child]
-        if child + 1 < size and _before(heap[child + 1], below):
-            child += 1
-            below = heap[child]
-        if not _before(below, last):
-            break
-        heap[i] = below
-        i = child
-    heap[i] = last
-    return first
-
-
-class _Call(Ranked):
+class _Call(Dated):
     """A pending call: on the agenda's own heap, in SimPy's order (`at` is its time, `order`
     the id SimPy's counter gave it), and, once it is the earliest there, on SimPy's schedule
     too, as what SimPy's step needs of an event (`callbacks`, `_ok`), already triggered.
@@ -147,7 +101,7 @@ class Agenda:
         # Every timed call, in SimPy's order; only the earliest need be on SimPy's schedule,
         # with the time and id it would have had there, so SimPy runs them in the same
         # order while comparing few entries (a tuple comparison costs far more than these).
-        self._timed: list[Ranked] = []
+        self._timed = Timeline()
         self.now: float = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
         # timed events are done, since each comes after every one of them (they were all
@@ -175,8 +129,8 @@ class Agenda:
         clock = self.now if self._firing else self._env._now
         call = _Call(self._runs, fn, arg, clock + (time - self.now), next(self._event_ids))
         timed = self._timed
-        push(timed, call)
-        if timed[0] is call:
+        timed.add(call)
+        if timed.first is call:
             self._wake(call)
 
     def _wake(self, call: _Call) -> None:
@@ -248,13 +202,11 @@ class Agenda:
         env = self._env
         self.now = now = env._now  # what env.now returns, without a Python-level property
         self._firing = True
-        timed = self._timed
-        ran = pop(timed)
+        ran = self._timed.take()
         assert ran is event, "SimPy ran a call out of the agenda's order"
-        if timed:
-            first = cast(_Call, timed[0])
-            if not first.woken:
-                self._wake(first)
+        first = cast("_Call | None", self._timed.first)  # it holds only calls
+        if first is not None and not first.woken:
+            self._wake(first)
         try:
             if self._calendar and self._calendar[0][0] <= now:
                 self._calendar_due()
@@ -271,7 +223,7 @@ class Agenda:
     def pending(self) -> list[tuple[float, object]]:
         """(time, SimPy event) of everything still to happen, earliest first: the calls,
         then whatever else is on SimPy's schedule (the stop of `run(until)`)."""
-        calls = sorted(self._timed, key=lambda call: (call.at, call.order))
+        calls = sorted(self._timed.calls(), key=by_time)
         others = [(time, event) for time, _, _, event in sorted(self._queue, key=_order)
                   if not isinstance(event, _Call)]
         return [(call.at, call) for call in calls] + others

@@ -12,10 +12,11 @@ from typing import Protocol, cast
 
 from sim.domain.scenario import Flex
 from sim.engine import codes
-from sim.engine.clock import Agenda, Call, Ranked, pop, push
+from sim.engine.clock import Agenda, Call
 from sim.engine.codes import T_PENDING, TTL_RUNS_IN
 from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
+from sim.engine.timeline import Ranked, pop, push
 
 
 class TaskQueue:
