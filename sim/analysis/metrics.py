@@ -79,25 +79,40 @@ def measure(log: Log | Measures, context_or_names: Context | tuple[str, ...],
 
 # counts ------------------------------------------------------------------------------------
 
+# The details counted per event (None: all its rows), as the KPIs below ask for them.
+_COUNTED: dict[Event, list[str | None]] = {}
+Counts = tuple[float, np.ndarray, np.ndarray]  # overall, per skill, per group
+
+
 def _count(event: Event, detail: str | None = None) -> Measure:
     """Rows of `event` (with `detail`) at or after warm-up, counted once for the whole log,
     every skill and every group."""
-    def counts(m: Measures) -> tuple[float, np.ndarray, np.ndarray]:
-        rows = m.first_measured + np.flatnonzero(m.log.where(event)[m.first_measured:])
-        if detail is not None:  # looked at on the event's rows only, not the whole log
-            rows = rows[m.log.detail_is(detail, rows)]
-        by_skill = np.bincount(m.skill_of_rows(rows) + 1, minlength=len(m.skill_names) + 1)
-        by_group = np.bincount(m.group_of_rows(rows) + 1, minlength=len(m.group_names) + 1)
-        return float(len(rows)), by_skill[1:], by_group[1:]
+    _COUNTED.setdefault(event, []).append(detail)
 
     def count(m: Measures, scope: Scope) -> float:
-        total, by_skill, by_group = m.memo(f"count {event.value} {detail}", lambda: counts(m))
+        total, by_skill, by_group = m.memo(f"count {event.value}",
+                                           lambda: _counts(m, event))[detail]
         if scope.skill is not None:
             return float(by_skill[scope.skill])
         if scope.group is not None:
             return float(by_group[scope.group])
         return total
     return count
+
+
+def _counts(m: Measures, event: Event) -> dict[str | None, Counts]:
+    """Every count of `event` the KPIs ask for (all its rows, or those with a detail), from
+    one pass over the log and one look-up of the rows' skills and groups."""
+    rows = m.first_measured + np.flatnonzero(m.log.where(event)[m.first_measured:])
+    skill, group = m.skill_of_rows(rows), m.group_of_rows(rows)
+    out = {}
+    for detail in _COUNTED[event]:
+        # the detail is looked at on the event's rows only, not the whole log
+        keep = slice(None) if detail is None else m.log.detail_is(detail, rows)
+        by_skill = np.bincount(skill[keep] + 1, minlength=len(m.skill_names) + 1)
+        by_group = np.bincount(group[keep] + 1, minlength=len(m.group_names) + 1)
+        out[detail] = (float(len(rows[keep])), by_skill[1:], by_group[1:])
+    return out
 
 
 def tasks_created(m: Measures, scope: Scope) -> float:
