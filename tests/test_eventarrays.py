@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import eventarrays
-from sim.analysis.eventarrays import EventArrays, searchsorted_sorted
+from sim.analysis.eventarrays import EventArrays, grouped_order, searchsorted_sorted
 from sim.domain.lifecycle import Event
 from sim.domain.scenario_file import load_scenario
 from sim.engine.eventlog import EVENT_CODE
@@ -31,6 +31,25 @@ def test_searchsorted_sorted_is_numpys_searchsorted(side: Literal["left", "right
         found = searchsorted_sorted(points, moments, side)
         expected = np.searchsorted(points, moments, side=side)
         assert found.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
+def test_grouped_order_is_numpys_stable_argsort(dtype: type[np.integer]) -> None:
+    rng = np.random.default_rng(11)
+    info = np.iinfo(dtype)
+    for _ in range(300):
+        size = int(rng.integers(0, 60))
+        # few distinct keys (many ties), -1 for "none", spans past 16 bits, and the extremes
+        # of the type (the sort of packed positions does not take a span of 2**31)
+        high = int(rng.choice([3, 500, 70_000, 1 << 31, info.max]))
+        high = min(high, info.max)
+        keys = rng.integers(max(-1, info.min), high, size, endpoint=True).astype(dtype)
+        if size and rng.random() < 0.2:
+            keys[0] = info.min
+        expected = np.argsort(keys, kind="stable")
+        found = grouped_order(keys)
+        assert found.dtype == expected.dtype
+        assert np.array_equal(found, expected)
 
 
 def test_where_finds_the_rows_of_any_set_of_events() -> None:

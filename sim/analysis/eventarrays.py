@@ -203,24 +203,32 @@ def first_index_per(ids: Ints, size: int) -> Ints:
 
 def grouped_order(keys: Ints) -> Ints:
     """Positions sorted by key, keeping time order within a key: numpy's stable sort of
-    keys (a stable order is unique), as one or two radix sorts of 16-bit digits, which
-    numpy does in linear time (two to three times faster than its merge sort of ids)."""
+    keys (a stable order is unique). Agent codes (16 bits) take numpy's radix sort; wider
+    keys are sorted with their positions packed in, `key << 32 | position`, all distinct,
+    so numpy's (unstable, vectorized) sort of them gives the stable order: two to four
+    times faster than its radix sorts of 16-bit digits."""
     if not len(keys):
         return np.argsort(keys, kind="stable")
     low = int(keys.min())
     span = int(keys.max()) - low
-    if span >= 1 << 32:
-        return np.argsort(keys, kind="stable")
     if low >= -(1 << 15) and low + span < 1 << 15:  # agent codes: one sort, no shift
         return np.argsort(keys if keys.dtype == np.int16 else keys.astype(np.int16),
                           kind="stable")
-    shifted = np.subtract(keys, low, dtype=np.int64)
-    order = np.argsort((shifted & 0xFFFF).astype(np.uint16), kind="stable")
-    if span < 1 << 16:
-        return order
-    high = (shifted[order] >> 16).astype(np.uint16)
-    ordered: Ints = order[np.argsort(high, kind="stable")]
-    return ordered
+    if span >= 1 << 31 or len(keys) > 1 << 32:
+        return np.argsort(keys, kind="stable")
+    return _packed_order(keys, low)
+
+
+def _packed_order(keys: Ints, low: int) -> Ints:
+    """The stable order of `keys` (all at least `low`, less than low + 2**31; at most 2**32
+    of them) from one sort of `(key - low) << 32 | position`."""
+    packed = keys.astype(np.int64)
+    packed -= low
+    packed <<= 32
+    packed |= np.arange(len(keys), dtype=np.int64)
+    packed.sort()
+    packed &= 0xFFFFFFFF
+    return packed
 
 
 def previous_in_group(keys: Ints, values: Ints, initial: int) -> Ints:
