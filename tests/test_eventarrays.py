@@ -11,6 +11,7 @@ import pytest
 
 from sim.analysis import eventarrays
 from sim.analysis.eventarrays import EventArrays, grouped_order, searchsorted_sorted
+from sim.analysis.timeweighted import group_bounds
 from sim.domain.lifecycle import Event
 from sim.domain.scenario_file import load_scenario
 from sim.engine.eventlog import EVENT_CODE
@@ -50,6 +51,26 @@ def test_grouped_order_is_numpys_stable_argsort(dtype: type[np.integer]) -> None
         found = grouped_order(keys)
         assert found.dtype == expected.dtype
         assert np.array_equal(found, expected)
+
+
+def test_group_bounds_are_the_first_and_last_entry_of_each_run() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        grouped = np.sort(rng.integers(-1, 6, int(rng.integers(1, 30)))).astype(np.int32)
+        starts, ends = group_bounds(grouped)
+        runs = [(i, i + len(list(g)) - 1) for i, g in _runs_of(grouped.tolist())]
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == runs
+
+
+def _runs_of(values: list[int]) -> list[tuple[int, list[int]]]:
+    """(first position, entries) of each run of equal values."""
+    runs: list[tuple[int, list[int]]] = []
+    for i, value in enumerate(values):
+        if runs and runs[-1][1][0] == value:
+            runs[-1][1].append(value)
+        else:
+            runs.append((i, [value]))
+    return runs
 
 
 def test_where_finds_the_rows_of_any_set_of_events() -> None:
