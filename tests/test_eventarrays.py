@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from sim.analysis import eventarrays
-from sim.analysis.eventarrays import EventArrays, grouped_order, searchsorted_sorted
+from sim.analysis.eventarrays import (
+    EventArrays,
+    grouped_by_code,
+    grouped_order,
+    searchsorted_sorted,
+)
 from sim.analysis.timeweighted import group_bounds
 from sim.domain.lifecycle import Event
 from sim.domain.scenario_file import load_scenario
@@ -51,6 +56,23 @@ def test_grouped_order_is_numpys_stable_argsort(dtype: type[np.integer]) -> None
         found = grouped_order(keys)
         assert found.dtype == expected.dtype
         assert np.array_equal(found, expected)
+
+
+def test_grouped_by_code_is_a_stable_sort_by_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventarrays, "GROUP_CHUNK", 7)  # many chunks, codes across them
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        size = int(rng.integers(1, 6))
+        codes = rng.integers(-1, size, int(rng.integers(0, 40))).astype(np.int16)
+        values = rng.random(len(codes))
+        (grouped, positions), bounds = grouped_by_code(codes, size, values,
+                                                       np.arange(len(codes)))
+        order = np.argsort(codes, kind="stable")
+        order = order[codes[order] >= 0]
+        assert np.array_equal(positions, order)
+        assert grouped.tolist() == values[order].tolist()
+        assert bounds.tolist() == [int(np.sum((codes >= 0) & (codes < c)))
+                                   for c in range(size + 1)]
 
 
 def test_group_bounds_are_the_first_and_last_entry_of_each_run() -> None:

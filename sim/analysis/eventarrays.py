@@ -231,6 +231,59 @@ def _packed_order(keys: Ints, low: int) -> Ints:
     return packed
 
 
+GROUP_CHUNK = 1 << 16  # codes sorted at a time by grouped_by_code: a chunk stays in cache
+
+
+class CodeGroups:
+    """Columns of entries grouped by code (0 <= code < size; entries of code -1 are left
+    out), filled a chunk of entries at a time, in their order within a code: code c's are
+    at [bounds[c], bounds[c + 1]). What `grouped_order` and a gather give, without a sort of
+    all the codes or an order array of them: each chunk's codes are sorted (in cache), and
+    its entries written to their code's next free places."""
+
+    def __init__(self, counts: Ints, dtypes: list[np.dtype[Any]]) -> None:
+        """`counts`: how many entries there will be of each code + 1 (code -1 first)."""
+        self.size = len(counts) - 1
+        self.bounds = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(counts[1:], out=self.bounds[1:])
+        self._free = self.bounds[:-1].copy()  # per code: where its next entry goes
+        self.columns = [np.empty(int(self.bounds[-1]), dtype=dtype) for dtype in dtypes]
+
+    def add(self, codes: Ints, *columns: np.ndarray) -> None:
+        """The next entries, in order: their codes and a chunk of each column."""
+        order = np.argsort(codes, kind="stable")
+        here = np.bincount(codes + 1, minlength=self.size + 1)
+        skip = int(here[0])  # code -1 sorts first
+        order = order[skip:]
+        code = codes[order]
+        # an entry's place: its code's next free one, plus its rank among this chunk's
+        # entries of that code
+        first_of_code = np.cumsum(here[1:]) - here[1:] + skip
+        place = self._free[code] + (np.arange(skip, len(codes)) - first_of_code[code])
+        for found, column in zip(self.columns, columns, strict=True):
+            found[place] = column[order]
+        self._free += here[1:]
+
+
+def code_counts(codes: Ints, size: int) -> Ints:
+    """How many of `codes` (-1 <= code < size) are -1, 0, ..., size - 1: a bincount a chunk
+    at a time (bincount widens its input to 64 bits)."""
+    counts = np.zeros(size + 1, dtype=np.int64)
+    for low in range(0, len(codes), GROUP_CHUNK):
+        counts += np.bincount(codes[low:low + GROUP_CHUNK] + 1, minlength=size + 1)
+    return counts
+
+
+def grouped_by_code(codes: Ints, size: int,
+                    *columns: np.ndarray) -> tuple[list[np.ndarray], Ints]:
+    """The columns' entries grouped by code (see CodeGroups), and the groups' bounds."""
+    groups = CodeGroups(code_counts(codes, size), [column.dtype for column in columns])
+    for low in range(0, len(codes), GROUP_CHUNK):
+        part = slice(low, low + GROUP_CHUNK)
+        groups.add(codes[part], *(column[part] for column in columns))
+    return groups.columns, groups.bounds
+
+
 def previous_in_group(keys: Ints, values: Ints, initial: int) -> Ints:
     """For rows in time order: each row's previous value among the rows of its key,
     `initial` for a key's first row. The rows keep their order (one sort, one scatter)."""
