@@ -14,6 +14,7 @@ from sim.analysis.eventarrays import (
     EventArrays,
     grouped_by_code,
     grouped_order,
+    positions,
     searchsorted_sorted,
 )
 from sim.analysis.timeweighted import group_bounds
@@ -73,6 +74,16 @@ def test_grouped_by_code_is_a_stable_sort_by_code(monkeypatch: pytest.MonkeyPatc
         assert grouped.tolist() == values[order].tolist()
         assert bounds.tolist() == [int(np.sum((codes >= 0) & (codes < c)))
                                    for c in range(size + 1)]
+
+
+def test_positions_are_flatnonzeros(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventarrays, "POSITIONS_BLOCK", 5)  # many blocks
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        mask = rng.random(int(rng.integers(0, 40))) < rng.random()
+        found = positions(mask)
+        assert found.dtype == np.int32
+        assert found.tolist() == np.flatnonzero(mask).tolist()
 
 
 def test_group_bounds_are_the_first_and_last_entry_of_each_run() -> None:

@@ -182,6 +182,25 @@ def _ids(column: pd.Series) -> Ints:
     return np.asarray(column.astype("Int64").fillna(NONE).to_numpy(), dtype=np.int64)
 
 
+POSITIONS_BLOCK = 1 << 16  # mask entries looked through at a time by `positions`
+
+
+def positions(mask: Mask) -> Ints:
+    """`np.flatnonzero(mask)`, the same positions, as 32-bit integers (a log has fewer than
+    2**31 rows), found a block of the mask at a time: no 64-bit array of them all is made
+    (half the memory, and fresh pages each time for a large one: a quarter faster)."""
+    if len(mask) >= 1 << 31:
+        return np.flatnonzero(mask)
+    out = np.empty(np.count_nonzero(mask), dtype=np.int32)
+    done = 0
+    for low in range(0, len(mask), POSITIONS_BLOCK):
+        found = np.flatnonzero(mask[low:low + POSITIONS_BLOCK])
+        found += low
+        out[done:done + len(found)] = found
+        done += len(found)
+    return out
+
+
 def first_per(ids: Ints, values: Floats, size: int) -> Floats:
     """Per id, the value of its first row (rows are in time order); NaN where it has none."""
     out = np.full(size, np.nan)

@@ -25,6 +25,7 @@ from sim.analysis.eventarrays import (
     first_index_per,
     first_per,
     grouped_order,
+    positions,
 )
 from sim.domain.lifecycle import Event
 from sim.engine.eventlog import EVENT_CODE
@@ -176,8 +177,7 @@ class Measures:
             if family is not None:  # picked from the family's rows: no whole-log pass
                 rows = self.rows_of(*family)
                 return rows[_is_any(events)[self.log.event[rows]]]
-            # 32-bit positions: half the memory held
-            return np.flatnonzero(self.log.where(*events)).astype(np.int32)
+            return positions(self.log.where(*events))  # 32-bit: half the memory held
         return self.memo("rows " + " ".join(event.value for event in events), compute)
 
     def skill_of_rows(self, rows: Ints) -> Ints:
@@ -317,7 +317,7 @@ class Measures:
         through the sort (the outcome is the code after a start; the key is the start's
         task or conversation), which saves a third of the gathers."""
         log = self.log
-        rows: Ints = np.flatnonzero(log.where(start, *ends)).astype(np.int32)
+        rows = positions(log.where(start, *ends))
         keys, event = key[rows], log.event[rows]
         keep = _with_a_start(keys, event == _code(start))
         if keep is not None:

@@ -18,7 +18,7 @@ from sim.analysis import agenttime
 from sim.analysis import timeweighted as tw
 from sim.analysis.catalogue import GROUP_KPIS, KPI_NAMES, SKILL_KPIS
 from sim.analysis.context import Context
-from sim.analysis.eventarrays import EventArrays, Floats, quantile_or_inf
+from sim.analysis.eventarrays import EventArrays, Floats, positions, quantile_or_inf
 from sim.analysis.measures import ALL, DECLINES, Measures, Scope
 from sim.domain.lifecycle import Event, PauseExpiry
 from sim.engine.eventlog import EventLog
@@ -103,7 +103,7 @@ def _count(event: Event, detail: str | None = None) -> Measure:
 def _counts(m: Measures, event: Event) -> dict[str | None, Counts]:
     """Every count of `event` the KPIs ask for (all its rows, or those with a detail), from
     one pass over the log and one look-up of the rows' skills and groups."""
-    rows = m.first_measured + np.flatnonzero(m.log.where(event)[m.first_measured:])
+    rows = m.first_measured + positions(m.log.where(event)[m.first_measured:])
     skill, group = m.skill_of_rows(rows), m.group_of_rows(rows)
     out = {}
     for detail in _COUNTED[event]:

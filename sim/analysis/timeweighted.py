@@ -16,6 +16,7 @@ from sim.analysis.eventarrays import (
     Floats,
     Ints,
     grouped_order,
+    positions,
     previous_in_group,
 )
 from sim.analysis.measures import ALL, Measures, Scope
@@ -147,7 +148,7 @@ def _task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
     of the row's event; only for events with several (task.canceled) is it looked up, as the
     status after the task's previous row."""
     log = m.log
-    rows = np.flatnonzero(log.where(*_STATUS_EVENTS)).astype(np.int32)  # half the memory
+    rows = positions(log.where(*_STATUS_EVENTS))  # 32-bit: half the memory
     event = log.event[rows]
     before, after = _BEFORE[event], _AFTER[event]
     unsure = np.flatnonzero(before == _SEVERAL)
@@ -169,8 +170,8 @@ def awaiting_steps(m: Measures) -> Iterator[tuple[Steps, Ints]]:
     email to an open conversation), -1 when a reply is sent or the conversation closes;
     with the conversation of every step."""
     log = m.log
-    rows = np.flatnonzero(log.where(Event.MESSAGE_INBOUND, Event.MESSAGE_OUTBOUND,
-                                    Event.CONVERSATION_CLOSED))
+    rows = positions(log.where(Event.MESSAGE_INBOUND, Event.MESSAGE_OUTBOUND,
+                               Event.CONVERSATION_CLOSED))
     waiting = (log.event[rows] == EVENT_CODE[Event.MESSAGE_INBOUND]).astype(np.int8)
     yield from status_passes(log.conversation[rows], waiting, _WAITING, rows,
                              log.conversation_count, log)
