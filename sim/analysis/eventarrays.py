@@ -127,6 +127,13 @@ class EventArrays:
         return max(int(self.conversation.max()) + 1, 1) if len(self) else 1
 
 
+def code_table(*events: Event) -> Mask:
+    """Per event code: whether it is one of `events` (a look-up by the event column)."""
+    table = np.zeros(len(EVENT_NAMES), dtype=bool)
+    table[[EVENT_CODE[event] for event in events]] = True
+    return table
+
+
 COPY_BLOCK = 1 << 14  # rows copied at a time: a block stays in cache for all its fields
 
 

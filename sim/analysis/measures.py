@@ -22,6 +22,7 @@ from sim.analysis.eventarrays import (
     Floats,
     Ints,
     Mask,
+    code_table,
     first_index_per,
     first_per,
     grouped_order,
@@ -127,21 +128,6 @@ def _code(event: Event) -> int:
 _FAMILIES = (OFFER_OUTCOMES,)
 
 
-def _family_of(events: tuple[Event, ...]) -> tuple[Event, ...] | None:
-    """The family that has all of `events` and more (None: none has)."""
-    for family in _FAMILIES:
-        if set(events) < set(family):
-            return family
-    return None
-
-
-def _is_any(events: tuple[Event, ...]) -> Mask:
-    """Per event code (up to 255): whether it is one of `events`."""
-    table = np.zeros(256, dtype=bool)
-    table[[_code(event) for event in events]] = True
-    return table
-
-
 class Measures:
     def __init__(self, log: EventArrays, context: Context) -> None:
         self.log = log
@@ -173,10 +159,10 @@ class Measures:
         """Positions of the rows of any of these events, in time order: found once per
         Measures (several measures look for the acceptances, the declines and so on)."""
         def compute() -> Ints:
-            family = _family_of(events)
+            family = next((f for f in _FAMILIES if set(events) < set(f)), None)
             if family is not None:  # picked from the family's rows: no whole-log pass
                 rows = self.rows_of(*family)
-                return rows[_is_any(events)[self.log.event[rows]]]
+                return rows[code_table(*events)[self.log.event[rows]]]
             return positions(self.log.where(*events))  # 32-bit: half the memory held
         return self.memo("rows " + " ".join(event.value for event in events), compute)
 
