@@ -19,6 +19,7 @@ from sim.analysis.eventarrays import (
     code_counts,
     grouped_by_code,
     grouped_order,
+    positions,
     previous_in_group,
     searchsorted_sorted,
 )
@@ -132,8 +133,8 @@ def _held_steps(m: Measures) -> tuple[Steps, Ints, int]:
     each falls in, and how many passes task_status_passes makes."""
     rows, change = task_statuses(m)
     delta = change_deltas(HOLDS)[change]
-    changes = np.flatnonzero(delta)
-    which = (changes // ROWS_PER_PASS).astype(np.int32)
+    changes = positions(delta != 0)  # 32-bit: no 64-bit positions of them all
+    which = changes // ROWS_PER_PASS
     chosen = rows[changes]
     steps = Steps(m.log.time[chosen], delta[changes], m.log.agent[chosen])
     return steps, which, -(-len(rows) // ROWS_PER_PASS)
