@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from sim.analysis import eventarrays
-from sim.analysis.eventarrays import EventArrays, searchsorted_sorted
+from sim.analysis.eventarrays import (
+    EventArrays,
+    grouped_by_code,
+    grouped_order,
+    positions,
+    searchsorted_sorted,
+)
+from sim.analysis.timeweighted import group_bounds
 from sim.domain.lifecycle import Event
 from sim.domain.scenario_file import load_scenario
 from sim.engine.eventlog import EVENT_CODE
@@ -31,6 +38,72 @@ def test_searchsorted_sorted_is_numpys_searchsorted(side: Literal["left", "right
         found = searchsorted_sorted(points, moments, side)
         expected = np.searchsorted(points, moments, side=side)
         assert found.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
+def test_grouped_order_is_numpys_stable_argsort(dtype: type[np.integer]) -> None:
+    rng = np.random.default_rng(11)
+    info = np.iinfo(dtype)
+    for _ in range(300):
+        size = int(rng.integers(0, 60))
+        # few distinct keys (many ties), -1 for "none", spans past 16 bits, and the extremes
+        # of the type (the sort of packed positions does not take a span of 2**31)
+        high = int(rng.choice([3, 500, 70_000, 1 << 31, info.max]))
+        high = min(high, info.max)
+        keys = rng.integers(max(-1, info.min), high, size, endpoint=True).astype(dtype)
+        if size and rng.random() < 0.2:
+            keys[0] = info.min
+        expected = np.argsort(keys, kind="stable")
+        found = grouped_order(keys)
+        assert found.dtype == expected.dtype
+        assert np.array_equal(found, expected)
+
+
+def test_grouped_by_code_is_a_stable_sort_by_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventarrays, "GROUP_CHUNK", 7)  # many chunks, codes across them
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        size = int(rng.integers(1, 6))
+        codes = rng.integers(-1, size, int(rng.integers(0, 40))).astype(np.int16)
+        values = rng.random(len(codes))
+        (grouped, positions), bounds = grouped_by_code(codes, size, values,
+                                                       np.arange(len(codes)))
+        order = np.argsort(codes, kind="stable")
+        order = order[codes[order] >= 0]
+        assert np.array_equal(positions, order)
+        assert grouped.tolist() == values[order].tolist()
+        assert bounds.tolist() == [int(np.sum((codes >= 0) & (codes < c)))
+                                   for c in range(size + 1)]
+
+
+def test_positions_are_flatnonzeros(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventarrays, "POSITIONS_BLOCK", 5)  # many blocks
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        mask = rng.random(int(rng.integers(0, 40))) < rng.random()
+        found = positions(mask)
+        assert found.dtype == np.int32
+        assert found.tolist() == np.flatnonzero(mask).tolist()
+
+
+def test_group_bounds_are_the_first_and_last_entry_of_each_run() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        grouped = np.sort(rng.integers(-1, 6, int(rng.integers(1, 30)))).astype(np.int32)
+        starts, ends = group_bounds(grouped)
+        runs = [(i, i + len(list(g)) - 1) for i, g in _runs_of(grouped.tolist())]
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == runs
+
+
+def _runs_of(values: list[int]) -> list[tuple[int, list[int]]]:
+    """(first position, entries) of each run of equal values."""
+    runs: list[tuple[int, list[int]]] = []
+    for i, value in enumerate(values):
+        if runs and runs[-1][1][0] == value:
+            runs[-1][1].append(value)
+        else:
+            runs.append((i, [value]))
+    return runs
 
 
 def test_where_finds_the_rows_of_any_set_of_events() -> None:

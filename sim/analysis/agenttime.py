@@ -11,11 +11,15 @@ from itertools import pairwise
 import numpy as np
 
 from sim.analysis.eventarrays import (
+    CodeGroups,
     EventArrays,
     Floats,
     Ints,
     Mask,
+    code_counts,
+    grouped_by_code,
     grouped_order,
+    positions,
     previous_in_group,
     searchsorted_sorted,
 )
@@ -41,23 +45,29 @@ def duty_steps(log: EventArrays) -> Steps:
     return Steps(log.time[rows], delta, log.agent[rows])
 
 
-def hands_steps(log: EventArrays) -> Steps:
+_HANDS = (Event.WORKER_WORK_STARTED, Event.MESSAGE_OUTBOUND, Event.TASK_COMPLETED)
+
+
+def hands_by_agent(log: EventArrays, agents: int) -> tuple[Floats, Ints, Ints]:
     """+1 when an agent's hands take up work (A2), -1 when the reply is sent or the wrap-up
-    completes."""
-    chosen = log.where(Event.WORKER_WORK_STARTED, Event.MESSAGE_OUTBOUND, Event.TASK_COMPLETED)
-    count = int(np.count_nonzero(chosen))
-    time, agent = np.empty(count), np.empty(count, dtype=log.agent.dtype)
-    delta = np.empty(count, dtype=np.int8)
-    done = 0
-    # a slice of the log at a time: no 64-bit positions of all the 8 M rows are held
-    for low in range(0, len(chosen), ROWS_PER_PASS):
-        rows = low + np.flatnonzero(chosen[low:low + ROWS_PER_PASS])
-        mine = slice(done, done + len(rows))
-        time[mine], agent[mine] = log.time[rows], log.agent[rows]
+    completes: the steps' times and deltas grouped by agent (in time order within one; the
+    agent's are at [bounds[a], bounds[a + 1])), and the bounds. Made a slice of the log at a
+    time, straight into their agent's places: no steps in time order, no sort of them all."""
+    chosen = log.where(*_HANDS)
+
+    def passes() -> Iterator[Ints]:  # the chosen rows of each slice of the log
+        for low in range(0, len(chosen), ROWS_PER_PASS):
+            yield low + np.flatnonzero(chosen[low:low + ROWS_PER_PASS])
+
+    counts = np.zeros(agents + 1, dtype=np.int64)
+    for rows in passes():  # how many each agent has, to know where its steps go
+        counts += code_counts(log.agent[rows], agents)
+    groups = CodeGroups(counts, [np.dtype(np.float64), np.dtype(np.int8)])
+    for rows in passes():
         started = log.event[rows] == EVENT_CODE[Event.WORKER_WORK_STARTED]
-        delta[mine] = started.view(np.int8) * 2 - 1
-        done += len(rows)
-    return Steps(time, delta, agent)
+        groups.add(log.agent[rows], log.time[rows], started.view(np.int8) * 2 - 1)
+    time, delta = groups.columns
+    return time, delta, groups.bounds
 
 
 # Per agent: on duty, slots held, hands busy ---------------------------------------------------
@@ -90,10 +100,10 @@ def _per_agent(m: Measures) -> PerAgent:
 
 def _busy(log: EventArrays, on_duty: list[_OnDuty]) -> Floats:
     """Hands-seconds working on duty, per agent."""
+    time, delta, bounds = hands_by_agent(log, len(on_duty))
     busy = np.zeros(len(on_duty))
-    hands = hands_steps(log)
-    for agent, mine in _each_agent(hands, len(on_duty)):
-        busy[agent] = on_duty[agent].integral(hands.time[mine], hands.delta[mine])
+    for agent, (low, high) in enumerate(pairwise(bounds.tolist())):
+        busy[agent] = on_duty[agent].integral(time[low:high], delta[low:high])
     return busy
 
 
@@ -105,12 +115,14 @@ def _held(m: Measures, on_duty: list[_OnDuty], grid: Floats) -> tuple[Floats, Fl
     summed per pass."""
     steps, which, passes = _held_steps(m)
     every_pass = np.arange(passes + 1, dtype=np.int32)
+    (time, delta, pass_of), bounds = grouped_by_code(steps.agent, len(on_duty), steps.time,
+                                                     steps.delta, which)
     held = np.zeros(len(on_duty))
-    for agent, mine in _each_agent(steps, len(on_duty)):
-        shares = on_duty[agent].integrand(steps.time[mine], steps.delta[mine])
+    for agent, (low, high) in enumerate(pairwise(bounds.tolist())):
+        shares = on_duty[agent].integrand(time[low:high], delta[low:high])
         # where each pass's steps begin (an agent's are in pass order); an empty pass adds
         # 0.0, which leaves the sum as it is
-        cuts = np.searchsorted(which[mine], every_pass).tolist()
+        cuts = np.searchsorted(pass_of[low:high], every_pass).tolist()
         for first, last in pairwise(cuts):
             held[agent] += float(shares[first:last].sum())
     return held, _per_agent_levels(steps, len(on_duty), grid)
@@ -121,8 +133,8 @@ def _held_steps(m: Measures) -> tuple[Steps, Ints, int]:
     each falls in, and how many passes task_status_passes makes."""
     rows, change = task_statuses(m)
     delta = change_deltas(HOLDS)[change]
-    changes = np.flatnonzero(delta)
-    which = (changes // ROWS_PER_PASS).astype(np.int32)
+    changes = positions(delta != 0)  # 32-bit: no 64-bit positions of them all
+    which = changes // ROWS_PER_PASS
     chosen = rows[changes]
     steps = Steps(m.log.time[chosen], delta[changes], m.log.agent[chosen])
     return steps, which, -(-len(rows) // ROWS_PER_PASS)
@@ -184,28 +196,11 @@ def _by_agent(steps: Steps, agents: int) -> list[tuple[Floats, Ints]]:
     return [(time[low:high], delta[low:high]) for low, high in pairwise(bounds)]
 
 
-def _each_agent(steps: Steps, agents: int) -> Iterator[tuple[int, Ints]]:
-    """Each agent code and the positions of its steps, in time order: many steps are
-    gathered an agent at a time rather than copied whole in agent order (less memory)."""
-    order, bounds = _agent_groups(steps, agents)
-    for agent, (low, high) in enumerate(pairwise(bounds)):
-        yield agent, order[low:high]
-
-
 def _agent_groups(steps: Steps, agents: int) -> tuple[Ints, Ints]:
     """The positions of the steps, grouped by agent (in time order within one), and where
     each agent's group begins and ends (steps without an agent, -1, come before the first)."""
     order = grouped_order(steps.agent)
-    return order, np.cumsum(_code_counts(steps.agent, agents))
-
-
-def _code_counts(codes: Ints, size: int) -> Ints:
-    """How many of `codes` (-1 <= code < size) are -1, 0, ..., size - 1: a bincount a slice
-    at a time (bincount widens its input to 64 bits)."""
-    counts = np.zeros(size + 1, dtype=np.int64)
-    for low in range(0, len(codes), ROWS_PER_PASS):
-        counts += np.bincount(codes[low:low + ROWS_PER_PASS] + 1, minlength=size + 1)
-    return counts
+    return order, np.cumsum(code_counts(steps.agent, agents))
 
 
 def _per_agent_levels(steps: Steps, agents: int, grid: Floats) -> Floats:

@@ -22,9 +22,11 @@ from sim.analysis.eventarrays import (
     Floats,
     Ints,
     Mask,
+    code_table,
     first_index_per,
     first_per,
     grouped_order,
+    positions,
 )
 from sim.domain.lifecycle import Event
 from sim.engine.eventlog import EVENT_CODE
@@ -107,17 +109,23 @@ class Episodes:
         return self._last[0][1]
 
 
-def _with_a_start(rows: Ints, keys: Ints, is_start: Mask) -> tuple[Ints, Ints]:
-    """The rows (and their keys) whose key has a start among them: the others cannot pair,
-    and leaving them out makes the sort by key shorter (most conversations never Leave)."""
+def _with_a_start(keys: Ints, is_start: Mask) -> Mask | None:
+    """Which rows (given their keys) have a start among their key's rows (None: all of
+    them): the others cannot pair, and leaving them out makes the sort by key shorter (most
+    conversations never Leave)."""
     started = np.zeros(int(keys.max()) + 2 if len(keys) else 1, dtype=bool)
     started[keys[is_start]] = True
-    keep = started[keys]
-    return (rows, keys) if keep.all() else (rows[keep], keys[keep])
+    keep: Mask = started[keys]
+    return None if keep.all() else keep
 
 
 def _code(event: Event) -> int:
     return EVENT_CODE[event]
+
+
+# Events whose rows are asked for together and also a few at a time (the offer outcomes, and
+# the declines and acceptances among them): a few are picked from the family's rows.
+_FAMILIES = (OFFER_OUTCOMES,)
 
 
 class Measures:
@@ -150,8 +158,12 @@ class Measures:
     def rows_of(self, *events: Event) -> Ints:
         """Positions of the rows of any of these events, in time order: found once per
         Measures (several measures look for the acceptances, the declines and so on)."""
-        def compute() -> Ints:  # 32-bit positions: half the memory held
-            return np.flatnonzero(self.log.where(*events)).astype(np.int32)
+        def compute() -> Ints:
+            family = next((f for f in _FAMILIES if set(events) < set(f)), None)
+            if family is not None:  # picked from the family's rows: no whole-log pass
+                rows = self.rows_of(*family)
+                return rows[code_table(*events)[self.log.event[rows]]]
+            return positions(self.log.where(*events))  # 32-bit: half the memory held
         return self.memo("rows " + " ".join(event.value for event in events), compute)
 
     def skill_of_rows(self, rows: Ints) -> Ints:
@@ -286,19 +298,28 @@ class Measures:
 
     def episodes(self, start: Event, ends: tuple[Event, ...], key: Ints,
                  longest: float) -> Episodes:
-        """Each `start` in the cohort paired with the next of `ends` for the same key."""
+        """Each `start` in the cohort paired with the next of `ends` for the same key. Each
+        column is gathered from the log once: the rows' event codes and keys are carried
+        through the sort (the outcome is the code after a start; the key is the start's
+        task or conversation), which saves a third of the gathers."""
         log = self.log
-        rows: Ints = np.flatnonzero(log.where(start, *ends))
-        rows, keys = _with_a_start(rows, key[rows], log.event[rows] == _code(start))
+        rows = positions(log.where(start, *ends))
+        keys, event = key[rows], log.event[rows]
+        keep = _with_a_start(keys, event == _code(start))
+        if keep is not None:
+            rows, keys, event = rows[keep], keys[keep], event[keep]
         order = grouped_order(keys)
-        rows, keys = rows[order], keys[order]
-        is_start = log.event[rows] == _code(start)
+        rows, keys, event = rows[order], keys[order], event[order]
+        is_start = event == _code(start)
         paired = np.flatnonzero(is_start[:-1] & ~is_start[1:] & (keys[:-1] == keys[1:]))
         began = log.time[rows[paired]]
         cohort = (began >= self.context.warmup) & (began < self.context.horizon - longest)
-        begin, end = rows[paired[cohort]], rows[paired[cohort] + 1]
-        return Episodes(began[cohort], log.time[end], log.event[end], log.detail[end],
-                        log.task[begin], log.conversation[begin], log.agent[begin])
+        first = paired[cohort]
+        begin, end = rows[first], rows[first + 1]
+        task = keys[first] if key is log.task else log.task[begin]
+        conversation = keys[first] if key is log.conversation else log.conversation[begin]
+        return Episodes(began[cohort], log.time[end], event[first + 1], log.detail[end],
+                        task, conversation, log.agent[begin])
 
     @cached_property
     def offers(self) -> Episodes:
@@ -321,7 +342,7 @@ class Measures:
     def offer_outcomes_per_task(self) -> tuple[Ints, Ints]:
         """Per task id: offer outcomes by the horizon, and how many were declines."""
         log = self.log
-        decided = log.where(*OFFER_OUTCOMES)
+        decided = self.rows_of(*OFFER_OUTCOMES)  # positions: the mask is not scanned twice
         task, outcome = log.task[decided], log.event[decided]
         declined = np.isin(outcome, [_code(event) for event in DECLINES])  # among those rows
         size = log.task_count

@@ -18,7 +18,7 @@ from sim.analysis import agenttime
 from sim.analysis import timeweighted as tw
 from sim.analysis.catalogue import GROUP_KPIS, KPI_NAMES, SKILL_KPIS
 from sim.analysis.context import Context
-from sim.analysis.eventarrays import EventArrays, Floats, quantile_or_inf
+from sim.analysis.eventarrays import EventArrays, Floats, positions, quantile_or_inf
 from sim.analysis.measures import ALL, DECLINES, Measures, Scope
 from sim.domain.lifecycle import Event, PauseExpiry
 from sim.engine.eventlog import EventLog
@@ -79,25 +79,40 @@ def measure(log: Log | Measures, context_or_names: Context | tuple[str, ...],
 
 # counts ------------------------------------------------------------------------------------
 
+# The details counted per event (None: all its rows), as the KPIs below ask for them.
+_COUNTED: dict[Event, list[str | None]] = {}
+Counts = tuple[float, np.ndarray, np.ndarray]  # overall, per skill, per group
+
+
 def _count(event: Event, detail: str | None = None) -> Measure:
     """Rows of `event` (with `detail`) at or after warm-up, counted once for the whole log,
     every skill and every group."""
-    def counts(m: Measures) -> tuple[float, np.ndarray, np.ndarray]:
-        rows = m.first_measured + np.flatnonzero(m.log.where(event)[m.first_measured:])
-        if detail is not None:  # looked at on the event's rows only, not the whole log
-            rows = rows[m.log.detail_is(detail, rows)]
-        by_skill = np.bincount(m.skill_of_rows(rows) + 1, minlength=len(m.skill_names) + 1)
-        by_group = np.bincount(m.group_of_rows(rows) + 1, minlength=len(m.group_names) + 1)
-        return float(len(rows)), by_skill[1:], by_group[1:]
+    _COUNTED.setdefault(event, []).append(detail)
 
     def count(m: Measures, scope: Scope) -> float:
-        total, by_skill, by_group = m.memo(f"count {event.value} {detail}", lambda: counts(m))
+        total, by_skill, by_group = m.memo(f"count {event.value}",
+                                           lambda: _counts(m, event))[detail]
         if scope.skill is not None:
             return float(by_skill[scope.skill])
         if scope.group is not None:
             return float(by_group[scope.group])
         return total
     return count
+
+
+def _counts(m: Measures, event: Event) -> dict[str | None, Counts]:
+    """Every count of `event` the KPIs ask for (all its rows, or those with a detail), from
+    one pass over the log and one look-up of the rows' skills and groups."""
+    rows = m.first_measured + positions(m.log.where(event)[m.first_measured:])
+    skill, group = m.skill_of_rows(rows), m.group_of_rows(rows)
+    out = {}
+    for detail in _COUNTED[event]:
+        # the detail is looked at on the event's rows only, not the whole log
+        keep = slice(None) if detail is None else m.log.detail_is(detail, rows)
+        by_skill = np.bincount(skill[keep] + 1, minlength=len(m.skill_names) + 1)
+        by_group = np.bincount(group[keep] + 1, minlength=len(m.group_names) + 1)
+        out[detail] = (float(len(rows[keep])), by_skill[1:], by_group[1:])
+    return out
 
 
 def tasks_created(m: Measures, scope: Scope) -> float:
@@ -116,29 +131,30 @@ def _offer_share(*events: Event) -> Measure:
 
 
 def _offered(m: Measures, scope: Scope) -> np.ndarray:
-    """Per task id: in the cohort, in scope, and with at least one offer outcome."""
+    """The task ids in the cohort, in scope, and with at least one offer outcome (positions:
+    the three KPIs of a scope that ask, in a row, then gather from them instead of each
+    going through a mask of every task)."""
     def compute() -> np.ndarray:
         decided, _ = m.offer_outcomes_per_task
-        found: np.ndarray = m.cohort & scope.task_ids(len(m.cohort)) & (decided > 0)
-        return found
-    return m.scoped("offered", scope, compute)  # three KPIs of a scope ask in a row
+        return positions(m.cohort & scope.task_ids(len(m.cohort)) & (decided > 0))
+    return m.scoped("offered", scope, compute)
 
 
 def declined_task_rate(m: Measures, scope: Scope) -> float:
     offered = _offered(m, scope)
     _, declined = m.offer_outcomes_per_task
-    return _share(int((declined[offered] > 0).sum()), int(offered.sum()))
+    return _share(int((declined[offered] > 0).sum()), len(offered))
 
 
 def declines_per_task(m: Measures, scope: Scope) -> float:
     offered = _offered(m, scope)
     _, declined = m.offer_outcomes_per_task
-    return float(declined[offered].mean()) if offered.any() else float("nan")
+    return float(declined[offered].mean()) if len(offered) else float("nan")
 
 
 def reassigned_to_other_agent_rate(m: Measures, scope: Scope) -> float:
     offered = _offered(m, scope)
-    return _share(int(m.reassigned_to_other[offered].sum()), int(offered.sum()))
+    return _share(int(m.reassigned_to_other[offered].sum()), len(offered))
 
 
 def _share(part: int, whole: int) -> float:
@@ -202,7 +218,9 @@ def _waits(m: Measures, scope: Scope, which: str) -> Floats:
     if scope.tasks is None:
         return waits
     tasks = scope.tasks
-    return m.scoped(f"waits {which}", scope, lambda: waits[tasks[m.cohort]])
+    # which of the cohort are in scope: found once for both kinds of waits
+    mine = m.scoped("cohort in scope", scope, lambda: positions(tasks[m.cohort]))
+    return m.scoped(f"waits {which}", scope, lambda: waits[mine])
 
 
 def unanswered_rate(m: Measures, scope: Scope) -> float:

@@ -16,6 +16,7 @@ from sim.analysis.eventarrays import (
     Floats,
     Ints,
     grouped_order,
+    positions,
     previous_in_group,
 )
 from sim.analysis.measures import ALL, Measures, Scope
@@ -82,18 +83,29 @@ def status_passes(keys: Ints, values: Ints, flags: np.ndarray, rows: Ints,
         key, after = keys[low:low + ROWS_PER_PASS], values[low:low + ROWS_PER_PASS]
         order = grouped_order(key)
         grouped_key, grouped_after = key[order], after[order]
-        starts = np.ones(len(order), dtype=bool)
-        starts[1:] = grouped_key[1:] != grouped_key[:-1]
+        starts, ends = group_bounds(grouped_key)
         before = np.empty_like(grouped_after)
         before[1:] = grouped_after[:-1]
-        before[starts] = last[grouped_key[starts]]
-        ends = np.append(starts[1:], True)
-        last[grouped_key[ends]] = grouped_after[ends]
+        keys_here = grouped_key[starts]  # each key of the pass once
+        before[starts] = last[keys_here]
+        last[keys_here] = grouped_after[ends]
         delta = np.empty(len(order), dtype=np.int8)
         delta[order] = flags[grouped_after] - flags[before]
         keep = delta != 0
         chosen = rows[low:low + ROWS_PER_PASS][keep]
         yield Steps(log.time[chosen], delta[keep], log.agent[chosen]), key[keep]
+
+
+def group_bounds(grouped: Ints) -> tuple[Ints, Ints]:
+    """Where each run of equal values of a non-empty grouped array starts and ends: the
+    positions of its first and of its last entry (the runs' keys are then looked up once,
+    not through whole-length masks of starts and of ends)."""
+    change = np.flatnonzero(grouped[1:] != grouped[:-1])  # last entry of every run but one
+    starts, ends = np.empty(len(change) + 1, dtype=np.int64), np.empty(len(change) + 1,
+                                                                         dtype=np.int64)
+    starts[0], starts[1:] = 0, change + 1
+    ends[:-1], ends[-1] = change, len(grouped) - 1
+    return starts, ends
 
 
 def task_status_passes(m: Measures, flags: np.ndarray) -> Iterator[tuple[Steps, Ints]]:
@@ -136,7 +148,7 @@ def _task_statuses(m: Measures) -> tuple[Ints, Ints, Ints]:
     of the row's event; only for events with several (task.canceled) is it looked up, as the
     status after the task's previous row."""
     log = m.log
-    rows = np.flatnonzero(log.where(*_STATUS_EVENTS)).astype(np.int32)  # half the memory
+    rows = positions(log.where(*_STATUS_EVENTS))  # 32-bit: half the memory
     event = log.event[rows]
     before, after = _BEFORE[event], _AFTER[event]
     unsure = np.flatnonzero(before == _SEVERAL)
@@ -158,8 +170,8 @@ def awaiting_steps(m: Measures) -> Iterator[tuple[Steps, Ints]]:
     email to an open conversation), -1 when a reply is sent or the conversation closes;
     with the conversation of every step."""
     log = m.log
-    rows = np.flatnonzero(log.where(Event.MESSAGE_INBOUND, Event.MESSAGE_OUTBOUND,
-                                    Event.CONVERSATION_CLOSED))
+    rows = positions(log.where(Event.MESSAGE_INBOUND, Event.MESSAGE_OUTBOUND,
+                               Event.CONVERSATION_CLOSED))
     waiting = (log.event[rows] == EVENT_CODE[Event.MESSAGE_INBOUND]).astype(np.int8)
     yield from status_passes(log.conversation[rows], waiting, _WAITING, rows,
                              log.conversation_count, log)
