@@ -2,7 +2,7 @@
 
 The compiled modules are the same source, type-checked and translated to C; when a compiler
 or mypyc is missing, or CCSIM_PURE_PYTHON=1 is set at install time, ccsim installs as plain
-Python and runs the same code, with identical results, about 1.7 times slower. The project's
+Python and runs the same code, with identical results, about 4 times slower. The project's
 metadata is in pyproject.toml; this file only adds the optional extension modules.
 """
 
