@@ -68,7 +68,7 @@ def _fire(timer: Timer) -> None:
 
 
 class _Call(Dated):
-    """A pending call: on the agenda's own heap, in SimPy's order (`at` is its time, `order`
+    """A pending call: on the agenda's own timeline, in SimPy's order (`at` is its time, `order`
     the id SimPy's counter gave it), and, once it is the earliest there, on SimPy's schedule
     too, as what SimPy's step needs of an event (`callbacks`, `_ok`), already triggered.
     Not a simpy.Event subclass: that would give every call a per-instance dict, the largest
