@@ -100,7 +100,7 @@ class Agenda:
         self._event_ids: Iterator[int] = env._eid
         # Every timed call, in SimPy's order; only the earliest need be on SimPy's schedule,
         # with the time and id it would have had there, so SimPy runs them in the same
-        # order while comparing few entries (a tuple comparison costs far more than these).
+        # order while its own heap stays a few entries long.
         self._timed = Timeline()
         self.now: float = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
@@ -224,13 +224,10 @@ class Agenda:
         """(time, SimPy event) of everything still to happen, earliest first: the calls,
         then whatever else is on SimPy's schedule (the stop of `run(until)`)."""
         calls = sorted(self._timed.calls(), key=by_time)
-        others = [(time, event) for time, _, _, event in sorted(self._queue, key=_order)
+        # SimPy's event ids are unique, so sorting its entries never compares two events
+        others = [(time, event) for time, _, _, event in sorted(self._queue)
                   if not isinstance(event, _Call)]
         return [(call.at, call) for call in calls] + others
-
-
-def _order(entry: tuple[float, int, int, object]) -> tuple[float, int, int]:
-    return entry[0], entry[1], entry[2]
 
 
 class DelayLine:
