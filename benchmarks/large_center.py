@@ -84,7 +84,7 @@ def one_run(which: str) -> dict[str, float]:
         writer = EventsWriter(Path(folder) / "events.parquet", [(0, 0)])
         writer.add(0, log)
         writer.close()
-        tasks = int(np.count_nonzero(log.rows()["event"] == EVENT_CODE[Event.TASK_CREATED]))
+        tasks = int(np.count_nonzero(log.columns().event == EVENT_CODE[Event.TASK_CREATED]))
         del log, writer
         lap("events parquet")
         for view in views([outcome]):

@@ -84,7 +84,7 @@ def run_ccsim(scenario: Scenario, replication: int) -> tuple[float, int, float, 
 
 
 def tasks_in(log: EventLog) -> int:
-    return int(np.count_nonzero(log.rows()["event"] == EVENT_CODE[Event.TASK_CREATED]))
+    return int(np.count_nonzero(log.columns().event == EVENT_CODE[Event.TASK_CREATED]))
 
 
 def run_plain_simpy(agents: int, horizon: float, seed: int = 7) -> tuple[int, float]:

@@ -119,12 +119,10 @@ def test_where_finds_the_rows_of_any_set_of_events() -> None:
         assert np.array_equal(log.where(*some), expected), some
 
 
-def test_from_log_copies_the_packed_fields_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(eventarrays, "COPY_BLOCK", 7)  # many blocks, the last one short
+def test_from_log_uses_the_logs_columns_as_they_are() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["horizon=1d", "warmup=0d"])
     log = Replication(scenario, 0).run()
-    rows, arrays = log.rows(), EventArrays.from_log(log)
-    assert len(rows) % 7
-    for name in ("event", "task", "agent", "detail"):
-        assert getattr(arrays, name).tolist() == rows[name].tolist(), name
+    columns, arrays = log.columns(), EventArrays.from_log(log)
+    for name in ("time", "event", "task", "conversation", "agent", "detail"):
+        assert np.shares_memory(getattr(arrays, name), getattr(columns, name)), name  # no copy
         assert getattr(arrays, name).flags.c_contiguous

@@ -8,9 +8,9 @@ unless the user insists (--force).
 
 The figures per task and per agent were measured (docs/limits.md): peak memory of one
 replication of 3,000 to 270,000 tasks grew by 1.8-2.7 KB per task (the live state, the event
-log at 23 bytes a row and about 10 rows a task, the DataFrame made from it and the KPI
-computations) and about 12 KB per agent, on top of ~115 MB for the interpreter with
-ccsim, pandas and SimPy imported.
+log at 23 bytes a row, 21 once read as columns, and about 10 rows a task, the DataFrame made
+from it and the KPI computations) and about 12 KB per agent, on top of ~115 MB for the
+interpreter with ccsim, pandas and SimPy imported.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +31,25 @@ _CREATED = TASK_CREATED
 assert EVENTS[TASK_CREATED] is Event.TASK_CREATED
 
 
+class LogColumns(NamedTuple):
+    """A log's rows as one contiguous array per field (sim.engine.eventlog.EventLog.columns:
+    views of the log, not to be written to)."""
+
+    time: np.ndarray  # float64, seconds since the start
+    event: np.ndarray  # uint8, code into EVENT_NAMES
+    task: np.ndarray  # int32, -1: none
+    conversation: np.ndarray  # int32, -1: none
+    agent: np.ndarray  # int16 (int32 from 32768 agents), -1: none
+    detail: np.ndarray  # uint16, code into the log's detail texts
+
+
 class PackedLog(Protocol):
     """What a log offers to be read as columns (sim.engine.eventlog.EventLog)."""
 
     replication: int
     agent_names: list[str]
 
-    def rows(self) -> np.ndarray: ...
+    def columns(self) -> LogColumns: ...
 
     def detail_texts(self) -> list[str]: ...
 
@@ -71,23 +83,24 @@ class Splitter:
     """Per task and conversation, the skill and priority of the log's task.created rows."""
 
     def __init__(self, log: PackedLog) -> None:
-        rows = log.rows()
+        rows = log.columns()
         texts = log.detail_texts()
-        # The task.created rows gathered whole, once (a strided mask per field costs more).
-        created = rows[np.flatnonzero(rows["event"] == _CREATED)]
-        queues = {code: queue_of(texts[code]) for code in np.unique(created["detail"])}
+        at = np.flatnonzero(rows.event == _CREATED)
+        created_detail, created_task = rows.detail[at], rows.task[at]
+        created_conversation = rows.conversation[at]
+        queues = {code: queue_of(texts[code]) for code in np.unique(created_detail)}
         self.skills = tuple(dict.fromkeys(skill for skill, _ in queues.values()))
         skill_of = np.full(len(texts), NONE, dtype=np.int32)
         priority_of = np.full(len(texts), NONE, dtype=np.int32)
         for code, (skill, priority) in queues.items():
             skill_of[code], priority_of[code] = self.skills.index(skill), priority
-        skill, priority = skill_of[created["detail"]], priority_of[created["detail"]]
-        size_t = max(int(rows["task"].max()) + 1, 1) if len(rows) else 1
-        size_c = max(int(rows["conversation"].max()) + 1, 1) if len(rows) else 1
+        skill, priority = skill_of[created_detail], priority_of[created_detail]
+        size_t = max(int(rows.task.max()) + 1, 1) if len(rows.time) else 1
+        size_c = max(int(rows.conversation.max()) + 1, 1) if len(rows.time) else 1
         # Indexed by id + 1: id -1 (none) finds NONE at the front.
-        self.task_skill, self.task_priority = _table(size_t, created["task"], skill, priority)
+        self.task_skill, self.task_priority = _table(size_t, created_task, skill, priority)
         self.conversation_skill, self.conversation_priority = _table(
-            size_c, created["conversation"], skill, priority)
+            size_c, created_conversation, skill, priority)
         # Reasons: every detail text but the queue texts and the empty one.
         keep = [i for i, text in enumerate(texts) if text and i not in queues]
         self.reasons = tuple(texts[i] for i in keep)
@@ -96,9 +109,9 @@ class Splitter:
 
     def columns(self, log: PackedLog, low: int = 0, high: int | None = None,
                 start: dt.datetime | None = None) -> Columns:
-        rows = log.rows()[low:high]
-        task = rows["task"].astype(np.int32)
-        conversation = rows["conversation"].astype(np.int32)
+        rows = LogColumns(*(column[low:high] for column in log.columns()))
+        task = rows.task.astype(np.int32)  # copies: the columns are the log's own
+        conversation = rows.conversation.astype(np.int32)
         # A row's skill and priority are its task's, or else its conversation's, or none.
         at_task = task + 1
         skill, priority = self.task_skill[at_task], self.task_priority[at_task]
@@ -106,11 +119,11 @@ class Splitter:
         at_conversation = conversation[without] + 1
         skill[without] = self.conversation_skill[at_conversation]
         priority[without] = self.conversation_priority[at_conversation]
-        time = rows["time"].astype(np.float64)
+        time = rows.time.astype(np.float64)
         stamp = None if start is None else _timestamps(time, start)
-        return Columns(log.replication, time, stamp, rows["event"].astype(np.int32), task,
-                       conversation, rows["agent"].astype(np.int32), skill, priority,
-                       self.reason_of[rows["detail"]], tuple(log.agent_names), self.skills,
+        return Columns(log.replication, time, stamp, rows.event.astype(np.int32), task,
+                       conversation, rows.agent.astype(np.int32), skill, priority,
+                       self.reason_of[rows.detail], tuple(log.agent_names), self.skills,
                        self.reasons)
 
 
