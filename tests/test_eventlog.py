@@ -115,3 +115,12 @@ def test_the_digest_is_that_of_the_packed_rows() -> None:
     content.update(b"\x1e")
     content.update("\x1f".join(words).encode())
     assert logged(all_rows, [600]).digest() == content.hexdigest()
+
+
+def test_agent_codes_are_16_bit_below_32768_agents_and_32_bit_from_there() -> None:
+    for agents, width in ((32_767, np.int16), (32_768, np.int32)):
+        log = EventLog(0, [f"a{i}" for i in range(agents)])
+        log.append(1.0, 0, -1, -1, agents - 1, 0)
+        log.append(2.0, 0, -1, -1, -1, 0)
+        assert log.columns().agent.dtype == width
+        assert log.columns().agent.tolist() == [agents - 1, -1]
