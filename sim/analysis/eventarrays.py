@@ -1,8 +1,9 @@
 """One replication's event log as plain numpy columns, for KPIs and figures.
 
-Built straight from the engine's packed log (no DataFrame, no per-row Python objects) or
-from a frame read back from `events.parquet` or built by hand in a test. Ids are integers
-with -1 for "none"; events, agents and details are integer codes into name tables.
+Built straight from the engine's log, its own columns (no DataFrame, no per-row Python
+objects), or from a frame read back from `events.parquet` or built by hand in a test. Ids
+are integers with -1 for "none"; events, agents and details are integer codes into name
+tables.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ class Measures:
 
     @cached_property
     def _created_conversation(self) -> Ints:
-        """The conversation of each task.created row (read once from the packed rows)."""
+        """The conversation of each task.created row (gathered once from the log's column)."""
         return self.log.conversation[self._created_rows]
 
     @cached_property

@@ -1,6 +1,6 @@
 """The event log's rows as typed columns for people and files (DESIGN.md section 3).
 
-The packed rows carry a detail code; here it is split into what it means: the task's
+The log's rows carry a detail code; here it is split into what it means: the task's
 `skill` and `priority` (on every row of a task or conversation), and the `reason` of the
 row (`declined`, `ttl`, `end`, an activity's name, ...; missing where there is none).
 Ids are nullable integers, missing where a row has none; `timestamp` is `time` in the
@@ -43,7 +43,7 @@ class LogColumns(NamedTuple):
     detail: np.ndarray  # uint16, code into the log's detail texts
 
 
-class PackedLog(Protocol):
+class ColumnLog(Protocol):
     """What a log offers to be read as columns (sim.engine.eventlog.EventLog)."""
 
     replication: int
@@ -82,7 +82,7 @@ def queue_of(text: str) -> tuple[str, int]:
 class Splitter:
     """Per task and conversation, the skill and priority of the log's task.created rows."""
 
-    def __init__(self, log: PackedLog) -> None:
+    def __init__(self, log: ColumnLog) -> None:
         rows = log.columns()
         texts = log.detail_texts()
         at = np.flatnonzero(rows.event == _CREATED)
@@ -107,7 +107,7 @@ class Splitter:
         self.reason_of = np.full(len(texts), NONE, dtype=np.int32)
         self.reason_of[keep] = np.arange(len(keep), dtype=np.int32)
 
-    def columns(self, log: PackedLog, low: int = 0, high: int | None = None,
+    def columns(self, log: ColumnLog, low: int = 0, high: int | None = None,
                 start: dt.datetime | None = None) -> Columns:
         rows = LogColumns(*(column[low:high] for column in log.columns()))
         task = rows.task.astype(np.int32)  # copies: the columns are the log's own
@@ -144,7 +144,7 @@ def _table(size: int, ids: npt.NDArray[np.int32], skill: Codes, priority: Codes
     return skills, priorities
 
 
-def to_frame(log: PackedLog, start: dt.datetime | None = None) -> pd.DataFrame:
+def to_frame(log: ColumnLog, start: dt.datetime | None = None) -> pd.DataFrame:
     """The whole log as a DataFrame with the columns of FRAME_COLUMNS."""
     return frame_of(Splitter(log).columns(log, start=start))
 
