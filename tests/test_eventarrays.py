@@ -15,6 +15,7 @@ from sim.analysis.eventarrays import (
     grouped_by_code,
     grouped_order,
     positions,
+    quantile_or_inf,
     searchsorted_sorted,
 )
 from sim.analysis.timeweighted import group_bounds
@@ -24,6 +25,22 @@ from sim.engine.eventlog import EVENT_CODE
 from sim.engine.model import Replication
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quantile_or_inf_is_the_inverted_cdf() -> None:
+    """The smallest value with at least a share q of the values at or below it, found from
+    the definition (every candidate tried), with ties, infinities and NaN among them."""
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        values = rng.choice([0.0, 1.0, 2.5, 7.0, np.inf, np.nan], int(rng.integers(1, 30)))
+        for q in (0.0, 0.1, 0.5, 0.9, 0.95, 1.0):
+            numbers = values[~np.isnan(values)]
+            reached = [v for v in sorted(set(numbers.tolist()))
+                       if np.count_nonzero(numbers <= v) >= q * len(values)]
+            expected = reached[0] if reached else np.nan  # q beyond the numbers: NaN, last
+            found = quantile_or_inf(values, q)
+            assert found == expected or (np.isnan(found) and np.isnan(expected)), (values, q)
+    assert np.isnan(quantile_or_inf(np.array([]), 0.5))
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
