@@ -28,6 +28,7 @@ class Agent(Candidate):
                  agenda: Agenda, recorder: Recorder, router: Router, customers: Customers
                  ) -> None:
         self.index = index
+        self.code: object = index
         self.name = name
         self.skills = skills
         self.capacity = behaviour.group.capacity
@@ -299,7 +300,7 @@ class Agent(Candidate):
     # after a reply (A3, R11, R14) --------------------------------------------------------
 
     def _reply_sent(self, task: Task) -> None:
-        self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.id, self.index)
+        self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.id, self.code)
         task.replies_sent += 1
         resolved = self._resolves()
         self.customers.replied(task, resolved)

@@ -168,7 +168,7 @@ class Customers:
         assert task is not None
         owner = task.agent
         self.recorder.message(codes.MESSAGE_INBOUND, conversation, task.id,
-                              -1 if owner is None else owner.index, self._inbound_detail[kind])
+                              -1 if owner is None else owner.code, self._inbound_detail[kind])
         if kind == codes.APPENDED and task.status == T_ASSIGNED:
             assert owner is not None
             owner.customer_replied(task)

@@ -23,6 +23,10 @@ class Owner:
     implements them)."""
 
     index: int
+    # The index as one Python int object, made once, for the log's rows: struct's pack
+    # takes objects, and CPython caches only ints up to 256, so a larger index written as
+    # `index` would be a new int object for every row the agent is in.
+    code: object
     activity: int  # an index into codes.ACTIVITIES (R5, A1)
 
     def slots_changed(self, delta: int) -> None:

@@ -68,7 +68,7 @@ class Recorder:
         task.status = new
         owner = task.agent
         self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
-                           NONE if owner is None else owner.index, detail)
+                           NONE if owner is None else owner.code, detail)
         if CLEARS_OWNER[new]:
             task.agent = None
         delta = SLOT_DELTA[old][new]
@@ -88,7 +88,7 @@ class Recorder:
         task.offer_status = new
         if event == codes.RESERVATION_CANCELED:
             self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
-                               agent.index, detail)
+                               agent.code, detail)
         else:
             self.task(task, event, detail)
 
@@ -121,17 +121,18 @@ class Recorder:
                 conversation.status], codes.EVENTS[event])
         conversation.status = new
         self._rows += pack(self.agenda.now, event, conversation.task_id, conversation.id,
-                           NONE if agent is None else agent.index, detail)
+                           NONE if agent is None else agent.code, detail)
 
-    def message(self, event: int, conversation: Conversation, task: int, agent: int,
+    def message(self, event: int, conversation: Conversation, task: int, agent: object,
                 detail: int = 0) -> None:
+        """`agent`: an agent's `code` (or NONE)."""
         self._rows += pack(self.agenda.now, event, task, conversation.id, agent, detail)
 
     # agents --------------------------------------------------------------------------------
 
     def work_started(self, agent: Owner, task: Task, kind: int) -> None:
         self._rows += pack(self.agenda.now, codes.WORKER_WORK_STARTED, task.id,
-                           task.conversation.id, agent.index, kind)
+                           task.conversation.id, agent.code, kind)
 
     def activity(self, agent: Owner, cause: int) -> None:
         old = agent.activity
@@ -141,4 +142,4 @@ class Recorder:
         agent.activity = new
         if new != old:
             self._rows += pack(self.agenda.now, codes.WORKER_ACTIVITY_UPDATE, NONE, NONE,
-                               agent.index, self.details.activity[new])
+                               agent.code, self.details.activity[new])
