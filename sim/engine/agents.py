@@ -300,7 +300,7 @@ class Agent(Candidate):
     # after a reply (A3, R11, R14) --------------------------------------------------------
 
     def _reply_sent(self, task: Task) -> None:
-        self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.id, self.code)
+        self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.code, self.code)
         task.replies_sent += 1
         resolved = self._resolves()
         self.customers.replied(task, resolved)

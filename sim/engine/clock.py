@@ -90,7 +90,7 @@ class _Call(Dated):
 
 class Agenda:
     __slots__ = ("_calendar", "_calendar_wake", "_env", "_event_ids", "_firing", "_lines",
-                 "_queue", "_runs", "_soon", "_timed", "now")
+                 "_queue", "_runs", "_soon", "_timed", "now", "stamp")
 
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
@@ -103,6 +103,9 @@ class Agenda:
         # order while its own heap stays a few entries long.
         self._timed = Timeline()
         self.now: float = env.now
+        # `now` as SimPy's own float object, which the log's rows take as it is (packing
+        # `now` would make a new float object for every row).
+        self.stamp: object = env.now
         # Calls due now, scheduled while this instant runs: a FIFO run when the instant's
         # timed events are done, since each comes after every one of them (they were all
         # scheduled earlier), exactly where SimPy would put a zero-delay event.
@@ -200,6 +203,7 @@ class Agenda:
 
     def _run(self, event: _Call) -> None:
         env = self._env
+        self.stamp = env._now
         self.now = now = env._now  # what env.now returns, without a Python-level property
         self._firing = True
         ran = self._timed.take()

@@ -167,7 +167,7 @@ class Customers:
             return
         assert task is not None
         owner = task.agent
-        self.recorder.message(codes.MESSAGE_INBOUND, conversation, task.id,
+        self.recorder.message(codes.MESSAGE_INBOUND, conversation, task.code,
                               -1 if owner is None else owner.code, self._inbound_detail[kind])
         if kind == codes.APPENDED and task.status == T_ASSIGNED:
             assert owner is not None

@@ -25,7 +25,8 @@ class Owner:
     index: int
     # The index as one Python int object, made once, for the log's rows: struct's pack
     # takes objects, and CPython caches only ints up to 256, so a larger index written as
-    # `index` would be a new int object for every row the agent is in.
+    # `index` would be a new int object for every row the agent is in (tasks and
+    # conversations keep their ids so too).
     code: object
     activity: int  # an index into codes.ACTIVITIES (R5, A1)
 
@@ -56,10 +57,12 @@ class Candidate(Owner):
 
 
 class Conversation:
-    __slots__ = ("id", "left_by", "priority", "skill", "status", "task", "task_id", "window")
+    __slots__ = ("code", "id", "left_by", "priority", "skill", "status", "task", "task_id",
+                 "window")
 
     def __init__(self, id: int, skill: int, priority: int) -> None:
         self.id = id
+        self.code: object = id  # the id for the log's rows, as Owner.code is an agent's
         self.skill = skill
         self.priority = priority
         self.status = C_ACTIVE
@@ -70,7 +73,7 @@ class Conversation:
 
 
 class Task:
-    __slots__ = ("agent", "conversation", "created_at", "declined_by", "hold", "id",
+    __slots__ = ("agent", "code", "conversation", "created_at", "declined_by", "hold", "id",
                  "offer", "offer_number", "offer_status", "pause_expiry", "preferred",
                  "priority", "replies_sent", "research", "research_began", "research_left",
                  "research_total", "skill", "status", "ttl", "wrap_reason")
@@ -78,6 +81,7 @@ class Task:
     def __init__(self, id: int, conversation: Conversation, created_at: float,
                  preferred: Candidate | None = None) -> None:
         self.id = id
+        self.code: object = id  # the id for the log's rows, as Owner.code is an agent's
         self.conversation = conversation
         self.skill = conversation.skill
         self.priority = conversation.priority

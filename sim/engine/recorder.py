@@ -52,13 +52,13 @@ class Recorder:
         self.details = Details(log, activity_names)
 
     def row(self, event: int, task: int, conversation: int, agent: int, detail: int) -> None:
-        self._rows += pack(self.agenda.now, event, task, conversation, agent, detail)
+        self._rows += pack(self.agenda.stamp, event, task, conversation, agent, detail)
 
     # tasks ---------------------------------------------------------------------------------
 
     def task_created(self, task: Task, detail: int) -> None:
-        self._rows += pack(self.agenda.now, codes.TASK_CREATED, task.id,
-                           task.conversation.id, NONE, detail)
+        self._rows += pack(self.agenda.stamp, codes.TASK_CREATED, task.code,
+                           task.conversation.code, NONE, detail)
 
     def task(self, task: Task, event: int, detail: int = 0) -> None:
         old = task.status
@@ -67,7 +67,7 @@ class Recorder:
             raise codes.illegal("task", codes.TASK_STATUSES[old], codes.EVENTS[event])
         task.status = new
         owner = task.agent
-        self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
+        self._rows += pack(self.agenda.stamp, event, task.code, task.conversation.code,
                            NONE if owner is None else owner.code, detail)
         if CLEARS_OWNER[new]:
             task.agent = None
@@ -87,7 +87,7 @@ class Recorder:
                                 codes.EVENTS[event])
         task.offer_status = new
         if event == codes.RESERVATION_CANCELED:
-            self._rows += pack(self.agenda.now, event, task.id, task.conversation.id,
+            self._rows += pack(self.agenda.stamp, event, task.code, task.conversation.code,
                                agent.code, detail)
         else:
             self.task(task, event, detail)
@@ -103,14 +103,14 @@ class Recorder:
     def thread_opened_at(self, now: float, conversation: Conversation, task: Task,
                          inbound: int, queue: int) -> None:
         """The same, at `now`: before time 0 for the backlog a run starts with."""
-        conversation_id = conversation.id
+        conversation_id = conversation.code
         self._rows += pack3(now, codes.CONVERSATION_CREATED, NONE, conversation_id, NONE,
                             inbound, now, codes.MESSAGE_INBOUND, NONE, conversation_id, NONE,
-                            inbound, now, codes.TASK_CREATED, task.id, conversation_id, NONE,
+                            inbound, now, codes.TASK_CREATED, task.code, conversation_id, NONE,
                             queue)
 
     def conversation_created(self, conversation: Conversation, detail: int) -> None:
-        self._rows += pack(self.agenda.now, codes.CONVERSATION_CREATED, NONE, conversation.id,
+        self._rows += pack(self.agenda.stamp, codes.CONVERSATION_CREATED, NONE, conversation.code,
                            NONE, detail)
 
     def conversation(self, conversation: Conversation, event: int, detail: int = 0,
@@ -120,19 +120,19 @@ class Recorder:
             raise codes.illegal("conversation", codes.CONVERSATION_STATUSES[
                 conversation.status], codes.EVENTS[event])
         conversation.status = new
-        self._rows += pack(self.agenda.now, event, conversation.task_id, conversation.id,
+        self._rows += pack(self.agenda.stamp, event, conversation.task_id, conversation.code,
                            NONE if agent is None else agent.code, detail)
 
-    def message(self, event: int, conversation: Conversation, task: int, agent: object,
+    def message(self, event: int, conversation: Conversation, task: object, agent: object,
                 detail: int = 0) -> None:
-        """`agent`: an agent's `code` (or NONE)."""
-        self._rows += pack(self.agenda.now, event, task, conversation.id, agent, detail)
+        """`task`, `agent`: a task's and an agent's `code` (or NONE)."""
+        self._rows += pack(self.agenda.stamp, event, task, conversation.code, agent, detail)
 
     # agents --------------------------------------------------------------------------------
 
     def work_started(self, agent: Owner, task: Task, kind: int) -> None:
-        self._rows += pack(self.agenda.now, codes.WORKER_WORK_STARTED, task.id,
-                           task.conversation.id, agent.code, kind)
+        self._rows += pack(self.agenda.stamp, codes.WORKER_WORK_STARTED, task.code,
+                           task.conversation.code, agent.code, kind)
 
     def activity(self, agent: Owner, cause: int) -> None:
         old = agent.activity
@@ -141,5 +141,5 @@ class Recorder:
             raise codes.illegal("activity", codes.ACTIVITIES[old], codes.CAUSES[cause])
         agent.activity = new
         if new != old:
-            self._rows += pack(self.agenda.now, codes.WORKER_ACTIVITY_UPDATE, NONE, NONE,
+            self._rows += pack(self.agenda.stamp, codes.WORKER_ACTIVITY_UPDATE, NONE, NONE,
                                agent.code, self.details.activity[new])
