@@ -165,6 +165,11 @@ def main() -> None:
         growth = statistics.median(runs["ccsim"]) / statistics.median(at_50)
         print(f"  ccsim with 50 agents {statistics.median(at_50):7.2f} us per task; "
               f"{args.agents} agents cost {growth:.2f}x as much per task")
+        # each round's own ratio too: the two runs of a round are seconds apart, so a host
+        # that speeds up or slows down between rounds moves both alike
+        paired = sorted(big / small for big, small in zip(runs["ccsim"], at_50, strict=True))
+        print(f"  the same, round by round: median {statistics.median(paired):.2f}x "
+              f"(from {paired[0]:.2f}x to {paired[-1]:.2f}x)")
     if baseline:
         full = statistics.median(baseline) / statistics.median(runs["plain SimPy"])
         print(f"  baseline (full lifecycle) {statistics.median(baseline):7.2f} us per task, "
