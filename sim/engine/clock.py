@@ -203,8 +203,8 @@ class Agenda:
 
     def _run(self, event: _Call) -> None:
         env = self._env
-        self.stamp = env._now
-        self.now = now = env._now  # what env.now returns, without a Python-level property
+        self.stamp = stamp = env._now  # what env.now returns, without a Python-level property
+        self.now = now = stamp
         self._firing = True
         ran = self._timed.take()
         assert ran is event, "SimPy ran a call out of the agenda's order"

@@ -103,10 +103,11 @@ class Recorder:
     def thread_opened_at(self, now: float, conversation: Conversation, task: Task,
                          inbound: int, queue: int) -> None:
         """The same, at `now`: before time 0 for the backlog a run starts with."""
+        at: object = now  # boxed once for the three rows
         conversation_id = conversation.code
-        self._rows += pack3(now, codes.CONVERSATION_CREATED, NONE, conversation_id, NONE,
-                            inbound, now, codes.MESSAGE_INBOUND, NONE, conversation_id, NONE,
-                            inbound, now, codes.TASK_CREATED, task.code, conversation_id, NONE,
+        self._rows += pack3(at, codes.CONVERSATION_CREATED, NONE, conversation_id, NONE,
+                            inbound, at, codes.MESSAGE_INBOUND, NONE, conversation_id, NONE,
+                            inbound, at, codes.TASK_CREATED, task.code, conversation_id, NONE,
                             queue)
 
     def conversation_created(self, conversation: Conversation, detail: int) -> None:
