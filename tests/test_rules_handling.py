@@ -389,6 +389,31 @@ def test_a1_pending_reservation_at_shift_end_is_rejected() -> None:
     assert details(frame, "reservation.rejected") == ["shift-end"]
 
 
+def test_a1_every_pending_reservation_at_shift_end_is_rejected_in_task_order() -> None:
+    """An agent with four slots: task 1's offer is answered before the shift ends, tasks 2-4
+    are still on its screen then (task 4 offered after task 1's was answered), and all three
+    are rejected at the end, by task id."""
+    rep = replication(agents=[group(capacity=4, shift=WORKDAY,
+                                    reservation={"response_time": "3m"})],
+                      flex={"reservation_timeout": "5m"})
+    end = 17 * 3600.0
+    for at in (end - 240, end - 150, end - 120, end - 30):
+        rep.send_new(at, "email")
+    frame = rep.run(until=end + 1).to_frame()
+    assert rows(frame, "reservation.created", "reservation.accepted",
+                "reservation.rejected") == [
+        (end - 240, "reservation.created", 1, "a-1"),
+        (end - 150, "reservation.created", 2, "a-1"),
+        (end - 120, "reservation.created", 3, "a-1"),
+        (end - 60, "reservation.accepted", 1, "a-1"),
+        (end - 30, "reservation.created", 4, "a-1"),
+        (end, "reservation.rejected", 2, "a-1"),
+        (end, "reservation.rejected", 3, "a-1"),
+        (end, "reservation.rejected", 4, "a-1"),
+    ]
+    assert details(frame, "reservation.rejected") == ["shift-end"] * 3
+
+
 def test_a1_work_in_progress_at_shift_end_continues_next_shift() -> None:
     rep = replication(agents=[group(shift=WORKDAY)])
     rep.send_new(17 * 3600 - 120, "email")  # accepted at 16:58:10, 110 s composed today

@@ -44,7 +44,8 @@ class Agent(Candidate):
         self.version = 0
         self.listed = False
         self.listed_key = -math.inf
-        self.offers: set[Task] = set()  # tasks with a pending reservation to this agent
+        self.first_offer: Task | None = None
+        self.more_offers: list[Task] | None = None
         # Short FIFOs as lists: a deque is 760 bytes even when empty, and an agent holds two;
         # with many agents that is what the cache holds instead of the agents themselves.
         self.resumes: list[Task] = []  # paused tasks ready to resume (R9)
@@ -157,7 +158,7 @@ class Agent(Candidate):
             self.recovery.cancel()
             self.recovery = None
         self.recorder.activity(self, codes.SHIFT_END)
-        for task in sorted(self.offers, key=lambda offered: offered.id):
+        for task in sorted(self.offers(), key=lambda offered: offered.id):
             self.router.withdraw(task)
         self.refresh()
 

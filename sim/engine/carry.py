@@ -163,7 +163,7 @@ class _Restore:
         task.replies_sent = t.replies_sent
         task.wrap_reason = t.wrap_reason
         if task.offer is not None:
-            task.offer.offers.add(task)
+            task.offer.hold_offer(task)
         if task.agent is not None and codes.HOLDS[task.status]:
             self.r.agents[task.agent.index].load += 1
         if task.status == codes.T_PENDING:

@@ -44,7 +44,33 @@ class Candidate(Owner):
     last_reserved: float
     version: int
     listed: bool
-    offers: set[Task]
+    # Tasks with a pending reservation to this agent (R3), read only when its shift ends:
+    # the first inline, any others in a list, since most agents have at most one at a time
+    # (a set would be 216 bytes more per agent, and one more object that a busy center's
+    # cache must hold for every agent).
+    first_offer: Task | None
+    more_offers: list[Task] | None
+
+    def hold_offer(self, task: Task) -> None:
+        if self.first_offer is None:
+            self.first_offer = task
+        elif self.more_offers is None:
+            self.more_offers = [task]
+        else:
+            self.more_offers.append(task)
+
+    def drop_offer(self, task: Task) -> None:
+        if self.first_offer is task:
+            self.first_offer = None
+        else:
+            assert self.more_offers is not None, "an offer this agent does not hold"
+            self.more_offers.remove(task)
+
+    def offers(self) -> list[Task]:
+        offers = [] if self.first_offer is None else [self.first_offer]
+        if self.more_offers:
+            offers.extend(self.more_offers)
+        return offers
 
     def plan_response(self, timeout: float) -> tuple[float, int]:
         raise NotImplementedError

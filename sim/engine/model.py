@@ -62,6 +62,15 @@ class Replication:
         remember: bool = False,
         carried: Carried | None = None,
     ) -> None:
+        # Setting up makes the agents, their calendars and the arrivals, objects that live
+        # to the end: the collector would walk them, and everything else alive in the
+        # process, again and again for nothing (about thirty collections, a full one among
+        # them, for 2000 agents: as long as the setting up itself, or longer).
+        with _fewer_collections():
+            self._set_up(scenario, replication, seed, remember, carried)
+
+    def _set_up(self, scenario: Scenario, replication: int, seed: int | None, remember: bool,
+                carried: Carried | None) -> None:
         if scenario.compliance.hipaa:
             raise ComplianceError(HIPAA_REFUSAL)
         self.scenario = scenario

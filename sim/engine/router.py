@@ -51,6 +51,11 @@ class Listing(Ranked):
         self.agent = agent
         self.version = agent.version
 
+    def relist(self, agent: Candidate) -> None:
+        self.at, self.order = agent.last_reserved, agent.index
+        self.agent = agent
+        self.version = agent.version
+
 
 class AgentPool:
     """One skill's eligible agents, the one reserved least recently first (R2).
@@ -59,13 +64,22 @@ class AgentPool:
     whenever its eligibility or its last-reserved time changes and re-lists itself.
     """
 
-    __slots__ = ("_heap",)
+    __slots__ = ("_heap", "_spare")
 
     def __init__(self) -> None:
         self._heap: list[Ranked] = []
+        # Entries taken off, to list agents with again: each made once, not made and freed
+        # for every listing.
+        self._spare: list[Listing] = []
 
     def add(self, agent: Candidate) -> None:
-        push(self._heap, Listing(agent))
+        spare = self._spare
+        if spare:
+            listing = spare.pop()
+            listing.relist(agent)
+        else:
+            listing = Listing(agent)
+        push(self._heap, listing)
 
     def top(self) -> Candidate | None:
         heap = self._heap
@@ -73,7 +87,7 @@ class AgentPool:
             first = cast(Listing, heap[0])
             if first.version == first.agent.version:
                 return first.agent
-            pop(heap)
+            self._spare.append(cast(Listing, pop(heap)))
         return None
 
     def choose(self, task: Task) -> Candidate | None:
@@ -212,7 +226,7 @@ class Router:
         task.offer_number += 1
         task.offer_status = codes.R_PENDING
         agent.last_reserved = self.agenda.now
-        agent.offers.add(task)
+        agent.hold_offer(task)
         self.recorder.task(task, codes.RESERVATION_CREATED)
         delay, outcome = agent.plan_response(self.timeout)
         self.agenda.after(delay, self._responds, (task, task.offer_number, outcome))
@@ -254,7 +268,7 @@ class Router:
     def _close(self, task: Task) -> Candidate:
         agent = task.offer
         assert agent is not None
-        agent.offers.discard(task)
+        agent.drop_offer(task)
         task.offer = None
         return agent
 
