@@ -22,22 +22,51 @@ from sim.engine.recorder import Recorder
 from sim.engine.router import Router
 
 
-class Agent(Candidate):
-    def __init__(self, index: int, name: str, skills: tuple[int, ...],
-                 behaviour: GroupBehaviour, calendar: DutyCalendar, flex: Flex,
-                 agenda: Agenda, recorder: Recorder, router: Router, customers: Customers
-                 ) -> None:
-        self.index = index
-        self.code: object = index
-        self.name = name
-        self.skills = skills
-        self.capacity = behaviour.group.capacity
-        self.calendar = calendar
+class Crew:
+    """What the agents of one group share: the engine's parts, the group's settings and its
+    draws. Held once per group, not copied into every agent: an agent is then 256 bytes
+    rather than 392, and a center of 2000 agents touches that much less memory for every
+    task (docs/architecture.md). The compiled agent reads these attributes directly, where
+    it would read a GroupBehaviour's by name."""
+
+    def __init__(self, behaviour: GroupBehaviour, flex: Flex, agenda: Agenda,
+                 recorder: Recorder, router: Router, customers: Customers) -> None:
         self.flex = flex
         self.agenda = agenda
         self.recorder = recorder
         self.router = router
         self.customers = customers
+        details = recorder.details
+        self.work_detail = (details.compose, details.wrapup)
+        self.leave_enabled = flex.leave.enabled
+        self.cause_detail = {PauseExpiry.RESEARCHING: details.code(PauseExpiry.RESEARCHING),
+                             PauseExpiry.OFF_DUTY: details.code(PauseExpiry.OFF_DUTY),
+                             PauseExpiry.NO_SLOT: details.code(PauseExpiry.NO_SLOT)}
+        self.behaviour = behaviour
+        self.work_time = behaviour.work_times
+        self.response_time = behaviour.response_time
+        self.rejects = behaviour.rejects
+        self.needs_research, self.research_time = (behaviour.needs_research,
+                                                   behaviour.research_time)
+        self.resolves, self.leaves = behaviour.resolves, behaviour.leaves
+        self.hold_for_reply = behaviour.group.handling.hold_for_reply
+
+    def behaving(self, behaviour: GroupBehaviour) -> Crew:
+        """The same crew, drawing as `behaviour` says."""
+        return Crew(behaviour, self.flex, self.agenda, self.recorder, self.router,
+                    self.customers)
+
+
+class Agent(Candidate):
+    def __init__(self, index: int, name: str, skills: tuple[int, ...], calendar: DutyCalendar,
+                 crew: Crew) -> None:
+        self.index = index
+        self.code: object = index
+        self.name = name
+        self.skills = skills
+        self.capacity = crew.behaviour.group.capacity
+        self.calendar = calendar
+        self.crew = crew
         self.activity = A_OFFLINE
         self.load = 0  # tasks holding a slot (R7); changed only through slots_changed
         self.last_reserved = -math.inf
@@ -46,10 +75,11 @@ class Agent(Candidate):
         self.listed_key = -math.inf
         self.first_offer: Task | None = None
         self.more_offers: list[Task] | None = None
-        # Short FIFOs as lists: a deque is 760 bytes even when empty, and an agent holds two;
-        # with many agents that is what the cache holds instead of the agents themselves.
-        self.resumes: list[Task] = []  # paused tasks ready to resume (R9)
-        self.work: list[tuple[int, Task]] = []
+        # Short FIFOs as lists, None while empty (they mostly are): a deque is 760 bytes even
+        # when empty, an empty list 56, and reading whether it is empty would bring one
+        # more object into the cache for every slot taken or freed.
+        self.resumes: list[Task] | None = None  # paused tasks ready to resume (R9)
+        self.work: list[tuple[int, Task]] | None = None
         # The piece of work in the hands (None: the hands are free): its task, kind, when
         # the hands start it and its seconds of on-duty work. The kind, start and seconds
         # are read only by a run's end state (a piece that would finish after the horizon is
@@ -60,57 +90,46 @@ class Agent(Candidate):
         self.doing_work = 0.0
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
-        details = recorder.details
-        self._work_detail = (details.compose, details.wrapup)
-        self.behave(behaviour)
-        self._leave_enabled = flex.leave.enabled
         self._done = (self._reply_sent, self._completed)  # by kind of work (A2)
         self._holds_over: Call = self._hold_over  # bound once, not for every held task
-        self._cause_detail = {PauseExpiry.RESEARCHING: details.code(PauseExpiry.RESEARCHING),
-                              PauseExpiry.OFF_DUTY: details.code(PauseExpiry.OFF_DUTY),
-                              PauseExpiry.NO_SLOT: details.code(PauseExpiry.NO_SLOT)}
+
+    @property
+    def behaviour(self) -> GroupBehaviour:
+        return self.crew.behaviour
 
     def behave(self, behaviour: GroupBehaviour) -> None:
         """Draw from now on as `behaviour` says (its group's, unless a test swaps it)."""
-        self.behaviour = behaviour
-        # Its draws and settings, held here: the compiled agent reads its own attributes
-        # directly, those of the behaviour by name.
-        self._work_time = behaviour.work_times
-        self._response_time = behaviour.response_time
-        self._rejects = behaviour.rejects
-        self._needs_research, self._research_time = (behaviour.needs_research,
-                                                     behaviour.research_time)
-        self._resolves, self._leaves = behaviour.resolves, behaviour.leaves
-        self._hold_for_reply = behaviour.group.handling.hold_for_reply
+        self.crew = self.crew.behaving(behaviour)
 
     # eligibility (R2, R5, R7, R9) --------------------------------------------------------
 
     def refresh(self) -> None:
         eligible = (self.activity == A_AVAILABLE and self.load < self.capacity
-                    and not self.resumes)
+                    and self.resumes is None)
         if eligible == self.listed and self.last_reserved == self.listed_key:
             return
         self.version += 1
         self.listed = eligible
         self.listed_key = self.last_reserved
         if eligible:
-            self.router.list_agent(self)
+            self.crew.router.list_agent(self)
 
     def slots_changed(self, delta: int) -> None:
         self.load = load = self.load + delta
         assert 0 <= load <= self.capacity, f"{self.name} holds {load} tasks"
-        if delta < 0 and self.resumes:
+        if delta < 0 and self.resumes is not None:
             self._try_resume()
             self.refresh()
             return
         # refresh(), inlined: this runs for every slot taken or freed
-        eligible = self.activity == A_AVAILABLE and load < self.capacity and not self.resumes
+        eligible = (self.activity == A_AVAILABLE and load < self.capacity
+                    and self.resumes is None)
         if eligible != self.listed or self.last_reserved != self.listed_key:
             self.version += 1
             self.listed = eligible
             self.listed_key = self.last_reserved
             if eligible:
-                self.router.list_agent(self)
+                self.crew.router.list_agent(self)
 
     # shifts and activity (A1, R5) --------------------------------------------------------
 
@@ -120,21 +139,21 @@ class Agent(Candidate):
         if self.activity != A_OFFLINE:  # on duty when an earlier run ended (sim.engine.carry)
             self._carried_duty()
         elif starts:
-            self.agenda.first_at(starts[0], self.index, self._shift_start, None)
+            self.crew.agenda.first_at(starts[0], self.index, self._shift_start, None)
 
     def _carried_duty(self) -> None:
         """Still on duty at time 0 by this calendar: its shift goes on; if not, it ends now."""
-        starts, now = self.calendar.starts, self.agenda.now
+        starts, now = self.calendar.starts, self.crew.agenda.now
         if starts and starts[0] <= now:
-            self.agenda.first_at(self.calendar.ends[0], self.index, self._shift_end, None)
+            self.crew.agenda.first_at(self.calendar.ends[0], self.index, self._shift_end, None)
             self.refresh()
         else:
             self._shift = -1  # so that the shift end schedules the first start
-            self.agenda.first_at(now, self.index, self._shift_end, None)
+            self.crew.agenda.first_at(now, self.index, self._shift_end, None)
 
     def take_up_queued(self) -> None:
         """Start on the work queue (a state set at time 0 with nothing in the hands yet)."""
-        if self.doing is None and self.work:
+        if self.doing is None and self.work is not None:
             self._next_work()
 
     def carry_on(self, kind: int, task: Task, work: float, started: bool) -> None:
@@ -143,44 +162,45 @@ class Agent(Candidate):
         self._begin(kind, task, work, started)
 
     def _shift_start(self, _: None) -> None:
-        self.agenda.first_at(self.calendar.ends[self._shift], self.index, self._shift_end,
+        self.crew.agenda.first_at(self.calendar.ends[self._shift], self.index, self._shift_end,
                              None)
-        self.recorder.activity(self, codes.SHIFT_START)
+        self.crew.recorder.activity(self, codes.SHIFT_START)
         self._try_resume()
         self.refresh()
 
     def _shift_end(self, _: None) -> None:
         self._shift += 1
         if self._shift < len(self.calendar.starts):
-            self.agenda.first_at(self.calendar.starts[self._shift], self.index,
+            self.crew.agenda.first_at(self.calendar.starts[self._shift], self.index,
                                  self._shift_start, None)
         if self.recovery is not None:
             self.recovery.cancel()
             self.recovery = None
-        self.recorder.activity(self, codes.SHIFT_END)
+        self.crew.recorder.activity(self, codes.SHIFT_END)
         for task in sorted(self.offers(), key=lambda offered: offered.id):
-            self.router.withdraw(task)
+            self.crew.router.withdraw(task)
         self.refresh()
 
     def missed(self) -> None:
         """R5: a reservation timed out; unavailable until timeout_recovery has passed."""
-        self.recorder.activity(self, codes.RESERVATION_MISSED)
+        self.crew.recorder.activity(self, codes.RESERVATION_MISSED)
         if self.recovery is not None:
             self.recovery.cancel()
-        self.recovery = self.agenda.fixed(self.flex.timeout_recovery, self._recovered, None)
+        crew = self.crew
+        self.recovery = crew.agenda.fixed(crew.flex.timeout_recovery, self._recovered, None)
         self.refresh()
 
     def _recovered(self, _: None) -> None:
         self.recovery = None
-        self.recorder.activity(self, codes.RECOVERED)
+        self.crew.recorder.activity(self, codes.RECOVERED)
         self.refresh()
 
     # offers (R3) -------------------------------------------------------------------------
 
     def plan_response(self, timeout: float) -> tuple[float, int]:
         """When and how this agent answers an offer; no answer by `timeout` is a miss."""
-        response = self._response_time()
-        rejects = self._rejects()
+        response = self.crew.response_time()
+        rejects = self.crew.rejects()
         if response >= timeout:
             return timeout, codes.RESERVATION_TIMEOUT
         return response, codes.RESERVATION_REJECTED if rejects else codes.RESERVATION_ACCEPTED
@@ -190,13 +210,13 @@ class Agent(Candidate):
         if task.research_left is None:
             # How long this email's research takes (0: none), decided once per email (A3).
             task.research_left = task.research_total = (
-                self._research_time() if self._needs_research() else 0.0)
+                self.crew.research_time() if self.crew.needs_research() else 0.0)
         if task.research_left <= 0:
             self._queue(COMPOSE, task)
-        elif may_pause(self.flex.pause.enabled, codes.TASK_STATUSES[task.status]):
+        elif may_pause(self.crew.flex.pause.enabled, codes.TASK_STATUSES[task.status]):
             self._pause(task, task.research_left)
         else:
-            self.agenda.after(task.research_left, self._researched_holding, task)
+            self.crew.agenda.after(task.research_left, self._researched_holding, task)
 
     def _researched_holding(self, task: Task) -> None:
         task.research_left = 0.0
@@ -205,36 +225,42 @@ class Agent(Candidate):
     # pause (R9, R10) ---------------------------------------------------------------------
 
     def _pause(self, task: Task, research: float) -> None:
-        self.recorder.task(task, codes.TASK_PAUSED, self.recorder.details.research)
-        task.pause_expiry = self.agenda.fixed(self.flex.pause.expiry, self._pause_expired,
+        self.crew.recorder.task(task, codes.TASK_PAUSED, self.crew.recorder.details.research)
+        task.pause_expiry = self.crew.agenda.fixed(self.crew.flex.pause.expiry, self._pause_expired,
                                               task)
-        task.research_began = self.agenda.now
-        task.research = self.agenda.timer(research, self._research_done, task)
+        task.research_began = self.crew.agenda.now
+        task.research = self.crew.agenda.timer(research, self._research_done, task)
 
     def _research_done(self, task: Task) -> None:
         task.research = None
         task.research_left = 0.0
-        self.resumes.append(task)
+        if self.resumes is None:
+            self.resumes = [task]
+        else:
+            self.resumes.append(task)
         self._try_resume()
         self.refresh()
 
     def _try_resume(self) -> None:
-        while self.resumes and self.activity != A_OFFLINE and self.load < self.capacity:
-            task = self.resumes.pop(0)
+        while (resumes := self.resumes) is not None and self.activity != A_OFFLINE and (
+                self.load < self.capacity):
+            task = resumes.pop(0)
+            if not resumes:
+                self.resumes = None
             assert task.pause_expiry is not None
             task.pause_expiry.cancel()
             task.pause_expiry = None
-            self.recorder.task(task, codes.TASK_RESUMED)
+            self.crew.recorder.task(task, codes.TASK_RESUMED)
             self._queue(COMPOSE, task)
 
     def _pause_expired(self, task: Task) -> None:
         task.pause_expiry = None
         cause = self._expiry_cause(task)
         self._keep_or_restart_research(task)
-        self.recorder.task(task, codes.TASK_PAUSE_EXPIRED, self._cause_detail[cause])
+        self.crew.recorder.task(task, codes.TASK_PAUSE_EXPIRED, self.crew.cause_detail[cause])
         task.declined_by = None  # back in the queue, open to any agent
-        self.router.submit(task)
-        self.router.start_ttl(task)
+        self.crew.router.submit(task)
+        self.crew.router.start_ttl(task)
         self.refresh()
 
     def _expiry_cause(self, task: Task) -> PauseExpiry:
@@ -248,70 +274,78 @@ class Agent(Candidate):
             task.research.cancel()
             task.research = None
             assert task.research_left is not None
-            elapsed = self.agenda.now - task.research_began
+            elapsed = self.crew.agenda.now - task.research_began
             task.research_left = max(0.0, task.research_left - elapsed)
         else:
+            assert self.resumes is not None, f"{task.id} is not ready to resume"
             self.resumes.remove(task)
-        if self.behaviour.group.handling.research.after_expiry == "restart":
+            if not self.resumes:
+                self.resumes = None
+        if self.crew.behaviour.group.handling.research.after_expiry == "restart":
             task.research_left = task.research_total
 
     # hands (A2) --------------------------------------------------------------------------
 
     def _queue(self, kind: int, task: Task) -> None:
         if self.doing is not None:
-            self.work.append((kind, task))
+            if self.work is None:
+                self.work = [(kind, task)]
+            else:
+                self.work.append((kind, task))
         else:
             self._take_up(kind, task)
 
     def _next_work(self) -> None:
         """The hands finished a piece of work: the next, first come first served."""
-        if self.work:
-            kind, task = self.work.pop(0)
+        if (work := self.work) is not None:
+            kind, task = work.pop(0)
+            if not work:
+                self.work = None
             self._take_up(kind, task)
         else:
             self.doing = None
 
     def _take_up(self, kind: int, task: Task) -> None:
-        self._begin(kind, task, self._work_time[kind](), False)
+        self._begin(kind, task, self.crew.work_time[kind](), False)
 
     def _begin(self, kind: int, task: Task, work: float, started: bool) -> None:
         """The hands take up `work` seconds of on-duty work; `started`: already begun (its
         worker.work.started row was written by an earlier run)."""
-        now = self.agenda.now
+        now = self.crew.agenda.now
         start, finish = self.calendar.span(now, work)
         self._doing(kind, task, start, work)
         if not started:
             if start > now:  # off duty: the hands take it up when the next duty starts
                 if start != math.inf:
-                    self.agenda.at(start, self._work_started_later, (kind, task, finish))
+                    self.crew.agenda.at(start, self._work_started_later, (kind, task, finish))
                 return
-            self.recorder.work_started(self, task, self._work_detail[kind])
+            self.crew.recorder.work_started(self, task, self.crew.work_detail[kind])
         if finish != math.inf:  # at(finish), with its arithmetic: now + (finish - now)
-            self.agenda.at_time(now + (finish - now), self._done[kind], task)
+            self.crew.agenda.at_time(now + (finish - now), self._done[kind], task)
 
     def _doing(self, kind: int, task: Task, start: float, work: float) -> None:
         self.doing, self.doing_kind, self.doing_start, self.doing_work = task, kind, start, work
 
     def _work_started_later(self, work: tuple[int, Task, float]) -> None:
         kind, task, finish = work
-        self.recorder.work_started(self, task, self._work_detail[kind])
+        self.crew.recorder.work_started(self, task, self.crew.work_detail[kind])
         if finish != math.inf:
-            self.agenda.at(finish, self._done[kind], task)
+            self.crew.agenda.at(finish, self._done[kind], task)
 
     # after a reply (A3, R11, R14) --------------------------------------------------------
 
     def _reply_sent(self, task: Task) -> None:
-        self.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.code, self.code)
+        self.crew.recorder.message(codes.MESSAGE_OUTBOUND, task.conversation, task.code, self.code)
         task.replies_sent += 1
-        resolved = self._resolves()
-        self.customers.replied(task, resolved)
+        resolved = self.crew.resolves()
+        self.crew.customers.replied(task, resolved)
         if resolved:
             self._wrapup(task, codes.WRAP_END)
-        elif may_leave(self._leave_enabled, task.replies_sent) and self._leaves():
+        elif may_leave(self.crew.leave_enabled, task.replies_sent) and self.crew.leaves():
             self._wrapup(task, codes.WRAP_LEAVE)
-            self.customers.left(task, self)
+            self.crew.customers.left(task, self)
         else:
-            task.hold = self.agenda.fixed(self._hold_for_reply, self._holds_over, task)
+            task.hold = self.crew.agenda.fixed(self.crew.hold_for_reply, self._holds_over, task)
         self._next_work()
 
     def customer_replied(self, task: Task) -> None:
@@ -323,10 +357,10 @@ class Agent(Candidate):
 
     def _hold_over(self, task: Task) -> None:
         """No reply within hold_for_reply: End, at once or when the agent is back on duty."""
-        now = self.agenda.now
+        now = self.crew.agenda.now
         resume_at = self.calendar.next_start(now)
         if resume_at > now:
-            task.hold = None if resume_at == math.inf else self.agenda.timer_at(
+            task.hold = None if resume_at == math.inf else self.crew.agenda.timer_at(
                 resume_at, self._hold_over, task)
             return
         task.hold = None
@@ -334,11 +368,11 @@ class Agent(Candidate):
 
     def _wrapup(self, task: Task, reason: int) -> None:
         task.wrap_reason = reason
-        self.recorder.task(task, codes.TASK_WRAPUP, self.recorder.details.wrap[reason])
+        self.crew.recorder.task(task, codes.TASK_WRAPUP, self.crew.recorder.details.wrap[reason])
         self._queue(WRAPUP, task)
 
     def _completed(self, task: Task) -> None:
-        self.recorder.task(task, codes.TASK_COMPLETED)
+        self.crew.recorder.task(task, codes.TASK_COMPLETED)
         if task.wrap_reason == codes.WRAP_END:
-            self.customers.resolved(task)
+            self.crew.customers.resolved(task)
         self._next_work()

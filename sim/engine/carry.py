@@ -176,8 +176,8 @@ class _Restore:
         agent.last_reserved = -math.inf if a.last_reserved is None else a.last_reserved
         if a.recovery_in is not None:
             agent.recovery = self.r.agenda.timer(a.recovery_in, agent._recovered, None)
-        agent.resumes = [self.tasks[i] for i in a.resumes]
-        agent.work = [(w.kind, self.tasks[w.task]) for w in a.queued]
+        agent.resumes = [self.tasks[i] for i in a.resumes] or None
+        agent.work = [(w.kind, self.tasks[w.task]) for w in a.queued] or None
         if a.doing is not None:
             agent.carry_on(a.doing.kind, self.tasks[a.doing.task], a.doing.remaining,
                            a.doing.started)

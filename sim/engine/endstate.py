@@ -133,8 +133,8 @@ class _Reader:
             recovery_in=self.due_in(agent.recovery),
             doing=self._doing(agent),
             queued=tuple(CarriedWork(kind=kind, task=task.id, started=False)
-                         for kind, task in agent.work),
-            resumes=tuple(task.id for task in agent.resumes))
+                         for kind, task in agent.work or ()),
+            resumes=tuple(task.id for task in agent.resumes or ()))
 
     def _doing(self, agent: Agent) -> CarriedWork | None:
         if agent.doing is None:
@@ -184,7 +184,7 @@ class _Reader:
 
 def _hands(agent: Agent) -> list[tuple[int, Task]]:
     doing = [] if agent.doing is None else [(agent.doing_kind, agent.doing)]
-    return [*doing, *agent.work]
+    return [*doing, *(agent.work or ())]
 
 
 

@@ -21,7 +21,7 @@ from sim.domain.lifecycle import Activity
 from sim.domain.scenario import HIPAA_REFUSAL, AgentGroup, Scenario
 from sim.domain.streams import Streams
 from sim.engine import codes
-from sim.engine.agents import Agent
+from sim.engine.agents import Agent, Crew
 from sim.engine.backlog import backlog
 from sim.engine.behaviour import GroupBehaviour
 from sim.engine.carry import CarryError, restore
@@ -111,13 +111,11 @@ class Replication:
         agents: list[Agent] = []
         names = iter(self.log.agent_names)
         for group in self.scenario.agents:
-            behaviour = GroupBehaviour(group, self.streams)
+            crew = Crew(GroupBehaviour(group, self.streams), self.scenario.flex, self.agenda,
+                        self.recorder, self.router, self.customers)
             skills = tuple(self.skills.index(skill) for skill in group.skills)
             for calendar in self._calendars(group):
-                agents.append(Agent(
-                    len(agents), next(names), skills, behaviour, calendar,
-                    self.scenario.flex, self.agenda, self.recorder, self.router, self.customers,
-                ))
+                agents.append(Agent(len(agents), next(names), skills, calendar, crew))
         return agents
 
     def _calendars(self, group: AgentGroup) -> list[DutyCalendar]:
