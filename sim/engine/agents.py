@@ -8,6 +8,7 @@ next shift: the finish time comes from the duty calendar, so nothing is interrup
 from __future__ import annotations
 
 import math
+from typing import Final, cast
 
 from sim.domain.calendar import DutyCalendar
 from sim.domain.lifecycle import PauseExpiry, may_leave, may_pause
@@ -90,7 +91,6 @@ class Agent(Candidate):
         self.doing_work = 0.0
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
-        self._done = (self._reply_sent, self._completed)  # by kind of work (A2)
         self._holds_over: Call = self._hold_over  # bound once, not for every held task
 
     @property
@@ -321,7 +321,7 @@ class Agent(Candidate):
                 return
             self.crew.recorder.work_started(self, task, self.crew.work_detail[kind])
         if finish != math.inf:  # at(finish), with its arithmetic: now + (finish - now)
-            self.crew.agenda.at_time(now + (finish - now), self._done[kind], task)
+            self.crew.agenda.at_time(now + (finish - now), WORK_DONE[kind], task)
 
     def _doing(self, kind: int, task: Task, start: float, work: float) -> None:
         self.doing, self.doing_kind, self.doing_start, self.doing_work = task, kind, start, work
@@ -330,7 +330,7 @@ class Agent(Candidate):
         kind, task, finish = work
         self.crew.recorder.work_started(self, task, self.crew.work_detail[kind])
         if finish != math.inf:
-            self.crew.agenda.at(finish, self._done[kind], task)
+            self.crew.agenda.at(finish, WORK_DONE[kind], task)
 
     # after a reply (A3, R11, R14) --------------------------------------------------------
 
@@ -376,3 +376,18 @@ class Agent(Candidate):
         if task.wrap_reason == codes.WRAP_END:
             self.crew.customers.resolved(task)
         self._next_work()
+
+
+# What the agenda calls when a piece of work is done, by kind (A2): one function for every
+# agent, which finds the agent through the task it holds, rather than a bound method per
+# agent (one more object, touched cold at every completion in a large center).
+
+def _reply_done(task: Task) -> None:
+    cast(Agent, task.agent)._reply_sent(task)
+
+
+def _wrapup_done(task: Task) -> None:
+    cast(Agent, task.agent)._completed(task)
+
+
+WORK_DONE: Final = (_reply_done, _wrapup_done)

@@ -22,7 +22,7 @@ from sim.domain.carried import (
     EndState,
 )
 from sim.engine import codes
-from sim.engine.agents import Agent
+from sim.engine.agents import WORK_DONE, Agent
 from sim.engine.clock import Timer, _Call, _fire, _nothing
 from sim.engine.entities import Conversation, Owner, Task
 from sim.engine.parts import Parts
@@ -62,11 +62,11 @@ class _Reader:
                                     r.customers._arrives: SKIP, r.router._dispatches: SKIP,
                                     _nothing: SKIP}
         kinds |= {line._fires: SKIP for line in r.agenda._lines.values()}
+        # the hands' work: read from the agent itself (Agent.doing)
+        kinds |= {done: SKIP for done in WORK_DONE}
         for agent in r.agents:
             kinds[agent._researched_holding] = RESEARCHED
-            # the hands' work: read from the agent itself (Agent.doing)
-            kinds |= {agent._done[0]: SKIP, agent._done[1]: SKIP,
-                      agent._work_started_later: SKIP}
+            kinds[agent._work_started_later] = SKIP
         return kinds
 
     def _read_agenda(self) -> None:
