@@ -23,6 +23,7 @@ COMPILED = [
     "sim/engine/customers.py",
     "sim/engine/entities.py",
     "sim/engine/eventlog.py",
+    "sim/engine/pools.py",
     "sim/engine/recorder.py",
     "sim/engine/router.py",
     "sim/engine/timeline.py",

@@ -91,7 +91,7 @@ assert sorted(__all__) == sorted(_PUBLIC)
 # The modules setup.py compiles (tests/test_architecture.py checks the two lists agree).
 COMPILED = ("sim.domain.calendar", "sim.engine.agents", "sim.engine.clock", "sim.engine.codes",
             "sim.engine.customers", "sim.engine.entities", "sim.engine.eventlog",
-            "sim.engine.recorder", "sim.engine.router", "sim.engine.timeline")
+            "sim.engine.pools", "sim.engine.recorder", "sim.engine.router", "sim.engine.timeline")
 _HERE = Path(__file__).resolve().parent
 
 

@@ -1,6 +1,6 @@
 """The agenda (sim.engine.clock) and its timeline (sim.engine.timeline): calls run in
-exactly the order SimPy would run them as its own events, ties included; the timeline and
-the heap functions give entries in the order heapq would."""
+exactly the order SimPy would run them as its own events, ties included; the timeline gives
+entries in the order heapq would."""
 
 from __future__ import annotations
 
@@ -12,34 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.engine.clock import Agenda, _Call
-from sim.engine.timeline import Ranked, Timeline, pop, push
-
-KEYS = st.lists(st.tuples(st.integers(0, 5).map(float), st.integers(0, 3)), max_size=60)
-
-
-@given(KEYS)
-def test_pop_gives_the_entries_in_heapq_order(keys: list[tuple[float, int]]) -> None:
-    heap: list[Ranked] = []
-    for at, order in keys:
-        push(heap, Ranked(at, order))
-    popped = [pop(heap) for _ in keys]
-    assert [(entry.at, entry.order) for entry in popped] == sorted(keys)
-    assert heap == []
-
-
-@given(KEYS, st.lists(st.booleans(), max_size=60))
-def test_pushes_between_pops_keep_the_order(keys: list[tuple[float, int]],
-                                             pops: list[bool]) -> None:
-    ours: list[Ranked] = []
-    reference: list[tuple[float, int]] = []
-    for (at, order), then_pop in zip(keys, pops + [False] * len(keys), strict=False):
-        push(ours, Ranked(at, order))
-        heapq.heappush(reference, (at, order))
-        if then_pop:
-            entry = pop(ours)
-            assert (entry.at, entry.order) == heapq.heappop(reference)
-    assert sorted((entry.at, entry.order) for entry in ours) == sorted(reference)
-
+from sim.engine.timeline import Timeline
 
 DELAYS = st.lists(st.tuples(st.integers(0, 4).map(float), st.booleans()), min_size=1,
                   max_size=40)

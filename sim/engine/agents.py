@@ -8,7 +8,7 @@ next shift: the finish time comes from the duty calendar, so nothing is interrup
 from __future__ import annotations
 
 import math
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
 from sim.domain.calendar import DutyCalendar
 from sim.domain.lifecycle import PauseExpiry, may_leave, may_pause
@@ -21,6 +21,8 @@ from sim.engine.customers import Customers
 from sim.engine.entities import Candidate, Task
 from sim.engine.recorder import Recorder
 from sim.engine.router import Router
+
+Item = TypeVar("Item")
 
 
 class Crew:
@@ -63,8 +65,10 @@ class Agent(Candidate):
                  crew: Crew) -> None:
         self.index = index
         self.code: object = index
-        self.name = name
         self.skills = skills
+        # The fields in the order they are laid out, those read or written for every task
+        # first, so that they span as few cache lines as can be (the name comes last: only
+        # messages read it).
         self.capacity = crew.behaviour.group.capacity
         self.calendar = calendar
         self.crew = crew
@@ -92,6 +96,7 @@ class Agent(Candidate):
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
         self._holds_over: Call = self._hold_over  # bound once, not for every held task
+        self.name = name
 
     @property
     def behaviour(self) -> GroupBehaviour:
@@ -234,10 +239,7 @@ class Agent(Candidate):
     def _research_done(self, task: Task) -> None:
         task.research = None
         task.research_left = 0.0
-        if self.resumes is None:
-            self.resumes = [task]
-        else:
-            self.resumes.append(task)
+        self.resumes = _pushed(self.resumes, task)
         self._try_resume()
         self.refresh()
 
@@ -245,8 +247,7 @@ class Agent(Candidate):
         while (resumes := self.resumes) is not None and self.activity != A_OFFLINE and (
                 self.load < self.capacity):
             task = resumes.pop(0)
-            if not resumes:
-                self.resumes = None
+            self.resumes = resumes or None
             assert task.pause_expiry is not None
             task.pause_expiry.cancel()
             task.pause_expiry = None
@@ -279,8 +280,7 @@ class Agent(Candidate):
         else:
             assert self.resumes is not None, f"{task.id} is not ready to resume"
             self.resumes.remove(task)
-            if not self.resumes:
-                self.resumes = None
+            self.resumes = self.resumes or None
         if self.crew.behaviour.group.handling.research.after_expiry == "restart":
             task.research_left = task.research_total
 
@@ -288,10 +288,7 @@ class Agent(Candidate):
 
     def _queue(self, kind: int, task: Task) -> None:
         if self.doing is not None:
-            if self.work is None:
-                self.work = [(kind, task)]
-            else:
-                self.work.append((kind, task))
+            self.work = _pushed(self.work, (kind, task))
         else:
             self._take_up(kind, task)
 
@@ -299,8 +296,7 @@ class Agent(Candidate):
         """The hands finished a piece of work: the next, first come first served."""
         if (work := self.work) is not None:
             kind, task = work.pop(0)
-            if not work:
-                self.work = None
+            self.work = work or None
             self._take_up(kind, task)
         else:
             self.doing = None
@@ -376,6 +372,15 @@ class Agent(Candidate):
         if task.wrap_reason == codes.WRAP_END:
             self.crew.customers.resolved(task)
         self._next_work()
+
+
+def _pushed(fifo: list[Item] | None, item: Item) -> list[Item]:
+    """`fifo` with `item` at its end; an agent's FIFOs are None while empty (and a taker
+    sets them back to None, `fifo or None`, when it takes the last)."""
+    if fifo is None:
+        return [item]
+    fifo.append(item)
+    return fifo
 
 
 # What the agenda calls when a piece of work is done, by kind (A2): one function for every

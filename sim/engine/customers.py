@@ -47,8 +47,11 @@ class Customers:
         self._closed = (details.resolved, details.window, details.unanswered)
         # Only scripted runs look conversations up by id; a long run must not keep them all.
         self.known: dict[int, Conversation] | None = {} if remember else None
-        # Conversations not closed yet, by id: what a run's end state carries on.
-        self.open: dict[int, Conversation] = {}
+        # Conversations not closed yet, by id: what a run's end state carries on. Keyed by
+        # the id object the log's rows take (`code`), so that closing one finds its entry
+        # by identity: an id boxed anew would be one more int object made, and compared
+        # with the key by value, reading that key, cold in a large center.
+        self.open: dict[object, Conversation] = {}
         self._parts: Iterator[ArrivalPlan] = iter(())
         self._times: list[float] = []
         self._skills: list[int] = []
@@ -117,7 +120,7 @@ class Customers:
 
     def _conversation(self, skill: int, priority: int) -> Conversation:
         conversation = Conversation(next(self._conversation_ids), skill, priority)
-        self.open[conversation.id] = conversation
+        self.open[conversation.code] = conversation
         if self.known is not None:
             self.known[conversation.id] = conversation
         return conversation
@@ -210,4 +213,4 @@ class Customers:
         self.recorder.conversation(conversation, codes.CONVERSATION_CLOSED, detail)
         conversation.task = None  # nothing refers to the finished task any more
         conversation.left_by = None
-        del self.open[conversation.id]
+        del self.open[conversation.code]

@@ -1,111 +1,21 @@
 """TaskRouter: queues per skill, eligible agents per skill, reservations and their timers.
 
 Cost per task does not grow with the number of agents or the queue length: queues and agent
-pools are heaps with lazy deletion, and a dispatch only looks at the skills something
-happened to since the last one.
+pools are heaps with lazy deletion (sim.engine.pools), and a dispatch only looks at the
+skills something happened to since the last one.
 """
 
 from __future__ import annotations
 
-import heapq
-from typing import Protocol, cast
+from typing import Protocol
 
 from sim.domain.scenario import Flex
 from sim.engine import codes
 from sim.engine.clock import Agenda, Call
-from sim.engine.codes import T_PENDING, TTL_RUNS_IN
+from sim.engine.codes import TTL_RUNS_IN
 from sim.engine.entities import Candidate, Task
+from sim.engine.pools import AgentPool, TaskQueue
 from sim.engine.recorder import Recorder
-from sim.engine.timeline import Ranked, pop, push
-
-
-class TaskQueue:
-    """One skill's pending tasks: higher priority first, then oldest first (R1)."""
-
-    __slots__ = ("_heap",)
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[int, float, int, Task]] = []
-
-    def push(self, task: Task) -> None:
-        heapq.heappush(self._heap, (-task.priority, task.created_at, task.id, task))
-
-    def peek(self) -> Task | None:
-        heap = self._heap
-        while heap and heap[0][3].status != T_PENDING:
-            heapq.heappop(heap)  # canceled while waiting (R6)
-        return heap[0][3] if heap else None
-
-    def pop(self) -> Task:
-        return heapq.heappop(self._heap)[3]
-
-
-class Listing(Ranked):
-    """An agent in a pool, by its last-reserved time, then its index (R2); valid while the
-    agent's version is the one it was listed with."""
-
-    __slots__ = ("agent", "version")
-
-    def __init__(self, agent: Candidate) -> None:
-        super().__init__(agent.last_reserved, agent.index)
-        self.agent = agent
-        self.version = agent.version
-
-    def relist(self, agent: Candidate) -> None:
-        self.at, self.order = agent.last_reserved, agent.index
-        self.agent = agent
-        self.version = agent.version
-
-
-class AgentPool:
-    """One skill's eligible agents, the one reserved least recently first (R2).
-
-    An entry is valid while the agent's version is unchanged; the agent bumps its version
-    whenever its eligibility or its last-reserved time changes and re-lists itself.
-    """
-
-    __slots__ = ("_heap", "_spare")
-
-    def __init__(self) -> None:
-        self._heap: list[Ranked] = []
-        # Entries taken off, to list agents with again: each made once, not made and freed
-        # for every listing.
-        self._spare: list[Listing] = []
-
-    def add(self, agent: Candidate) -> None:
-        spare = self._spare
-        if spare:
-            listing = spare.pop()
-            listing.relist(agent)
-        else:
-            listing = Listing(agent)
-        push(self._heap, listing)
-
-    def top(self) -> Candidate | None:
-        heap = self._heap
-        while heap:
-            first = cast(Listing, heap[0])
-            if first.version == first.agent.version:
-                return first.agent
-            self._spare.append(cast(Listing, pop(heap)))
-        return None
-
-    def choose(self, task: Task) -> Candidate | None:
-        """The longest-idle agent that has not declined `task` (R4)."""
-        first = self.top()
-        if first is None or task.declined_by is None or first.index not in task.declined_by:
-            return first
-        avoid = task.declined_by
-        skipped = []
-        chosen = None
-        while (agent := self.top()) is not None:
-            if agent.index not in avoid:
-                chosen = agent
-                break
-            skipped.append(pop(self._heap))
-        for entry in skipped:
-            push(self._heap, entry)
-        return chosen
 
 
 class ConversationsDesk(Protocol):

@@ -1,9 +1,5 @@
-"""Orders of pending things: a heap of entries compared as two numbers (`push`, `pop`),
-and the timeline of the agenda's calls, a calendar queue (`Timeline`).
-
-heapq compares its entries as tuples, which costs several times as many instructions as
-comparing two floats, at every level of the heap; compiled, these compare the numbers.
-"""
+"""The timeline of the agenda's calls: a calendar queue (`Timeline`) of entries (`Dated`)
+ordered by two numbers."""
 
 from __future__ import annotations
 
@@ -13,63 +9,20 @@ from typing import Final
 INFINITY: Final = float("inf")
 
 
-class Ranked:
-    """An entry of a heap kept by `push` and `pop`: ordered by `at`, then by `order`."""
+class Dated:
+    """An entry of a Timeline: `at` its time, `order` what breaks ties."""
 
-    __slots__ = ("at", "order")
+    __slots__ = ("at", "day", "next", "order")
 
     def __init__(self, at: float, order: int) -> None:
         self.at = at
         self.order = order
-
-
-def _before(a: Ranked, b: Ranked) -> bool:
-    return a.at < b.at or (a.at == b.at and a.order < b.order)
-
-
-def push(heap: list[Ranked], entry: Ranked) -> None:
-    """heapq.heappush, comparing two floats where heapq compares two tuples (which costs
-    several times as many instructions, and a deeper heap pays it at every level)."""
-    heap.append(entry)
-    i = len(heap) - 1
-    while i > 0:
-        parent = (i - 1) >> 1
-        above = heap[parent]
-        if not _before(entry, above):
-            break
-        heap[i] = above
-        i = parent
-    heap[i] = entry
-
-
-def pop(heap: list[Ranked]) -> Ranked:
-    """heapq.heappop, likewise (the heap is not empty)."""
-    last = heap.pop()
-    if not heap:
-        return last
-    first, size, i = heap[0], len(heap), 0
-    while (child := 2 * i + 1) < size:
-        below = heap[child]
-        if child + 1 < size and _before(heap[child + 1], below):
-            child += 1
-            below = heap[child]
-        if not _before(below, last):
-            break
-        heap[i] = below
-        i = child
-    heap[i] = last
-    return first
-
-
-class Dated(Ranked):
-    """An entry of a Timeline: `at` its time, `order` what breaks ties."""
-
-    __slots__ = ("day", "next")
-
-    def __init__(self, at: float, order: int) -> None:
-        super().__init__(at, order)
         self.day = 0  # its bucket's day on the timeline
         self.next: Dated | None = None  # the next entry in its bucket
+
+
+def _before(a: Dated, b: Dated) -> bool:
+    return a.at < b.at or (a.at == b.at and a.order < b.order)
 
 
 NEVER: Final = 1 << 62  # the day of a call at an infinite time
