@@ -15,7 +15,7 @@ from sim.domain.lifecycle import PauseExpiry, may_leave, may_pause
 from sim.domain.scenario import Flex
 from sim.engine import codes
 from sim.engine.behaviour import COMPOSE, WRAPUP, GroupBehaviour
-from sim.engine.clock import Agenda, Call, Timer
+from sim.engine.clock import Agenda, Timer
 from sim.engine.codes import A_AVAILABLE, A_OFFLINE
 from sim.engine.customers import Customers
 from sim.engine.entities import Candidate, Task
@@ -95,7 +95,6 @@ class Agent(Candidate):
         self.doing_work = 0.0
         self.recovery: Timer | None = None
         self._shift = 0  # the next duty interval's index (A1)
-        self._holds_over: Call = self._hold_over  # bound once, not for every held task
         self.name = name
 
     @property
@@ -341,7 +340,7 @@ class Agent(Candidate):
             self._wrapup(task, codes.WRAP_LEAVE)
             self.crew.customers.left(task, self)
         else:
-            task.hold = self.crew.agenda.fixed(self.crew.hold_for_reply, self._holds_over, task)
+            task.hold = self.crew.agenda.fixed(self.crew.hold_for_reply, hold_over, task)
         self._next_work()
 
     def customer_replied(self, task: Task) -> None:
@@ -375,8 +374,7 @@ class Agent(Candidate):
 
 
 def _pushed(fifo: list[Item] | None, item: Item) -> list[Item]:
-    """`fifo` with `item` at its end; an agent's FIFOs are None while empty (and a taker
-    sets them back to None, `fifo or None`, when it takes the last)."""
+    """`fifo` with `item` at its end (an agent's FIFOs are None while empty)."""
     if fifo is None:
         return [item]
     fifo.append(item)
@@ -386,7 +384,6 @@ def _pushed(fifo: list[Item] | None, item: Item) -> list[Item]:
 # What the agenda calls when a piece of work is done, by kind (A2): one function for every
 # agent, which finds the agent through the task it holds, rather than a bound method per
 # agent (one more object, touched cold at every completion in a large center).
-
 def _reply_done(task: Task) -> None:
     cast(Agent, task.agent)._reply_sent(task)
 
@@ -396,3 +393,8 @@ def _wrapup_done(task: Task) -> None:
 
 
 WORK_DONE: Final = (_reply_done, _wrapup_done)
+
+
+def hold_over(task: Task) -> None:
+    """A task held for a reply long enough (A3): likewise, one function for every agent."""
+    cast(Agent, task.agent)._hold_over(task)

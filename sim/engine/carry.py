@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sim.domain.carried import Carried, CarriedAgent, CarriedConversation, CarriedTask
 from sim.engine import codes
-from sim.engine.agents import Agent
+from sim.engine.agents import Agent, hold_over
 from sim.engine.entities import Conversation, Task
 from sim.engine.eventlog import EVENT_NAMES, NONE, pack
 from sim.engine.parts import Parts
@@ -195,7 +195,7 @@ class _Restore:
         if t.research_in is not None:
             task.research = agenda.timer(t.research_in, owner._research_done, task)
         if t.hold_in is not None:
-            task.hold = agenda.timer(t.hold_in, owner._hold_over, task)
+            task.hold = agenda.timer(t.hold_in, hold_over, task)
 
     def _calls(self) -> None:
         state, r = self.carried.state, self.r

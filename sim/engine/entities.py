@@ -40,10 +40,10 @@ class Owner:
 class Candidate(Owner):
     """An agent as the router sees it: skills, eligibility, longest idle (R2), offers (R3)."""
 
+    listed: bool  # first: it shares a word with the compiled class's own flags
     skills: tuple[int, ...]
     last_reserved: float
     version: int
-    listed: bool
     # Tasks with a pending reservation to this agent (R3), read only when its shift ends:
     # the first inline, any others in a list, since most agents have at most one at a time
     # (a set would be 216 bytes more per agent, and one more object that a busy center's
