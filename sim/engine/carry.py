@@ -142,7 +142,7 @@ class _Restore:
             conversation.window = r.agenda.timer(c.window_in, r.customers._window_closed,
                                                  conversation)
         if conversation.status != codes.C_CLOSED:
-            r.customers.open[conversation.code] = conversation
+            r.customers.keep_open(conversation)
         if r.customers.known is not None:
             r.customers.known[c.id] = conversation
         return conversation

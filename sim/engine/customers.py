@@ -47,11 +47,10 @@ class Customers:
         self._closed = (details.resolved, details.window, details.unanswered)
         # Only scripted runs look conversations up by id; a long run must not keep them all.
         self.known: dict[int, Conversation] | None = {} if remember else None
-        # Conversations not closed yet, by id: what a run's end state carries on. Keyed by
-        # the id object the log's rows take (`code`), so that closing one finds its entry
-        # by identity: an id boxed anew would be one more int object made, and compared
-        # with the key by value, reading that key, cold in a large center.
-        self.open: dict[object, Conversation] = {}
+        # Conversations not closed yet: what a run's end state carries on. A list in which
+        # each knows its place (`slot`), a closed one's place taken by the last: a dict
+        # would read a cold entry for every close, and resize as it churns.
+        self.open: list[Conversation] = []
         self._parts: Iterator[ArrivalPlan] = iter(())
         self._times: list[float] = []
         self._skills: list[int] = []
@@ -120,7 +119,7 @@ class Customers:
 
     def _conversation(self, skill: int, priority: int) -> Conversation:
         conversation = Conversation(next(self._conversation_ids), skill, priority)
-        self.open[conversation.code] = conversation
+        self.keep_open(conversation)
         if self.known is not None:
             self.known[conversation.id] = conversation
         return conversation
@@ -213,4 +212,17 @@ class Customers:
         self.recorder.conversation(conversation, codes.CONVERSATION_CLOSED, detail)
         conversation.task = None  # nothing refers to the finished task any more
         conversation.left_by = None
-        del self.open[conversation.code]
+        self._forget(conversation)
+
+    def keep_open(self, conversation: Conversation) -> None:
+        conversation.slot = len(self.open)
+        self.open.append(conversation)
+
+    def _forget(self, conversation: Conversation) -> None:
+        slot = conversation.slot
+        assert self.open[slot] is conversation, f"conversation {conversation.id} is not open"
+        last = self.open.pop()
+        if last is not conversation:
+            self.open[slot] = last
+            last.slot = slot
+        conversation.slot = -1

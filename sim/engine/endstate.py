@@ -102,7 +102,7 @@ class _Reader:
     def state(self) -> EndState:
         r = self.r
         busy = {work[1] for agent in r.agents for work in _hands(agent)}
-        conversations = dict(r.customers.open)
+        conversations = {c.id: c for c in r.customers.open}
         for _, conversation in self.calls[REPLY]:
             conversations.setdefault(conversation.id, conversation)
         # A task still wrapping up after Leave is no longer its conversation's latest once

@@ -11,6 +11,8 @@ task is open.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sim.engine.clock import Timer
 from sim.engine.codes import C_ACTIVE, R_PENDING, T_PENDING
 
@@ -83,12 +85,13 @@ class Candidate(Owner):
 
 
 class Conversation:
-    __slots__ = ("code", "id", "left_by", "priority", "skill", "status", "task", "task_id",
+    __slots__ = ("code", "left_by", "priority", "skill", "slot", "status", "task", "task_id",
                  "window")
 
     def __init__(self, id: int, skill: int, priority: int) -> None:
-        self.id = id
-        self.code: object = id  # the id for the log's rows, as Owner.code is an agent's
+        # The id as the log's rows take it, as Owner.code is an agent's; `id` reads it (a
+        # field of its own would make a conversation 128 bytes rather than 112).
+        self.code: object = id
         self.skill = skill
         self.priority = priority
         self.status = C_ACTIVE
@@ -96,6 +99,11 @@ class Conversation:
         self.task_id = -1  # the latest task's id, open or not
         self.left_by: Candidate | None = None  # who chose Leave last (R12 previous-agent)
         self.window: Timer | None = None  # R13: closes an inactive conversation
+        self.slot = -1  # its place among the open conversations (sim.engine.customers)
+
+    @property
+    def id(self) -> int:
+        return cast(int, self.code)
 
 
 class Task:
