@@ -53,8 +53,8 @@ def test_pushes_between_pops_keep_the_order(keys: list[tuple[float, int]],
 def test_the_pool_gives_the_least_recently_reserved_agent_still_listed(
         agents: list[tuple[float, bool]]) -> None:
     """Agents listed once each, some then outgrowing their listing (a version bump, as when
-    an agent is reserved or goes off duty): the top is the earliest (last reserved, index)
-    of those still listed, and the pool hands its stale entries back to be reused."""
+    an agent is reserved or goes off duty): the pool gives those still listed by (last
+    reserved, index), each once it has outgrown the one before, and then none."""
     pool = AgentPool()
     made = [_agent(at, index) for index, (at, _) in enumerate(agents)]
     for agent in made:
@@ -63,5 +63,8 @@ def test_the_pool_gives_the_least_recently_reserved_agent_still_listed(
         if outgrown:
             agent.version += 1
     listed = [agent for agent, (_, outgrown) in zip(made, agents, strict=True) if not outgrown]
-    expected = min(listed, key=lambda a: (a.last_reserved, a.index)) if listed else None
-    assert pool.top() is expected
+    given = []
+    while (top := pool.top()) is not None:
+        given.append(top)
+        top.version += 1  # reserved: its listing is stale now
+    assert given == sorted(listed, key=lambda a: (a.last_reserved, a.index))
